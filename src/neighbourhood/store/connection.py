@@ -1,0 +1,35 @@
+"""Opening the store. The only module that knows the store is DuckDB."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from neighbourhood.store.ddl import schema_sql
+from neighbourhood.store.model import load_data_model
+
+DEFAULT_DB = "neighbourhood.duckdb"
+DB_ENV = "NEIGHBOURHOOD_DB"
+
+
+def default_db_path() -> str:
+    return os.environ.get(DB_ENV, DEFAULT_DB)
+
+
+def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open (and, unless read-only, create or upgrade) the store.
+
+    `path` ":memory:" gives a private in-memory store, used by tests.
+    """
+    target = str(path) if path is not None else default_db_path()
+    if read_only and target != ":memory:" and not Path(target).exists():
+        raise FileNotFoundError(
+            f"no store at {target}: run `neighbourhood load` or `neighbourhood demo` first"
+        )
+    con = duckdb.connect(target, read_only=read_only)
+    con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        con.execute(schema_sql(load_data_model()))
+    return con

@@ -18,7 +18,9 @@ def default_db_path() -> str:
     return os.environ.get(DB_ENV, DEFAULT_DB)
 
 
-def connect(path: str | Path | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: str | Path | None = None, *, read_only: bool = False
+) -> duckdb.DuckDBPyConnection:
     """Open (and, unless read-only, create or upgrade) the store.
 
     `path` ":memory:" gives a private in-memory store, used by tests.

@@ -99,7 +99,9 @@ class Table:
         if not _NAME.match(self.name):
             raise DataModelError(f"table name {self.name!r} is not snake_case")
         if not self.source.strip():
-            raise DataModelError(f"table {self.name}: every table cites the source of its definition")
+            raise DataModelError(
+                f"table {self.name}: every table cites the source of its definition"
+            )
         names = [c.name for c in self.columns]
         if len(set(names)) != len(names):
             raise DataModelError(f"table {self.name}: duplicate column names")

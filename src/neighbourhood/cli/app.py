@@ -1,0 +1,50 @@
+"""Top-level Typer app and its global options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from neighbourhood.store.connection import DB_ENV, DEFAULT_DB
+
+app = typer.Typer(
+    name="neighbourhood",
+    help=(
+        "Integrated primary and community care analytics for England: PCN footprints, patient "
+        "records, and (as they land) cohorts, indicators, access standards, capacity and funding."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: Path
+    console: Console
+    errors: Console
+
+
+@app.callback()
+def _global_options(
+    ctx: typer.Context,
+    db: Annotated[
+        Path,
+        typer.Option(
+            "--db",
+            envvar=DB_ENV,
+            help="The store: a DuckDB file, created when missing.",
+            show_default=True,
+        ),
+    ] = Path(DEFAULT_DB),
+) -> None:
+    ctx.obj = Settings(db=db, console=Console(), errors=Console(stderr=True))
+
+
+def main() -> None:
+    app()

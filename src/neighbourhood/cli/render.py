@@ -1,0 +1,79 @@
+"""Printing results as a Rich table, JSON or CSV (`--format table|json|csv`)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+Rows = Sequence[Mapping[str, Any]]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def render_rows(
+    rows: Rows, fmt: OutputFormat, *, title: str | None = None, console: Console
+) -> None:
+    """Print rows (dicts sharing the same keys) in the chosen format."""
+    columns = list(rows[0].keys()) if rows else []
+    if fmt is OutputFormat.json:
+        payload = [{k: _plain(v) for k, v in r.items()} for r in rows]
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    elif fmt is OutputFormat.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        for r in rows:
+            writer.writerow(["" if r[c] is None else _plain(r[c]) for c in columns])
+    else:
+        table = Table(title=title, show_lines=False)
+        for c in columns:
+            numeric = bool(rows) and isinstance(rows[0][c], int | float)
+            table.add_column(c, justify="right" if numeric else "left")
+        for r in rows:
+            table.add_row(*(_cell(r[c]) for c in columns))
+        console.print(table)
+
+
+def _cell(value: Any) -> str:
+    value = _plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.1f}"
+    return str(value)
+
+
+def render_document(document: Mapping[str, Any], fmt: OutputFormat, *, console: Console) -> None:
+    """Print a nested result: JSON as is; table and CSV by flattening its `tables`-like sections."""
+    if fmt is OutputFormat.json:
+        sys.stdout.write(json.dumps(document, indent=2, default=_plain) + "\n")
+        return
+    for section, rows in document.items():
+        if isinstance(rows, list) and rows and isinstance(rows[0], Mapping):
+            if fmt is OutputFormat.csv:
+                sys.stdout.write(f"# {section}\n")
+            render_rows(rows, fmt, title=section.replace("_", " "), console=console)
+        elif fmt is OutputFormat.table and not isinstance(rows, list | dict):
+            console.print(f"[bold]{section.replace('_', ' ')}[/bold]: {rows}")

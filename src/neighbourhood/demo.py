@@ -1,0 +1,92 @@
+"""The demo: synthesise a real ICB, load it through the real load path, summarise each capability.
+
+It lives beside the interfaces (it orchestrates every stage) and holds no rules of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from neighbourhood.overview import headline_figures, pcn_summary, store_contents
+from neighbourhood.progress import SILENT, Progress
+from neighbourhood.records import load_paths
+from neighbourhood.store import connect
+from neighbourhood.synthetic import generate
+
+DEMO_PATIENTS = 200_000
+DEMO_SEED = 42
+
+
+class DemoRefused(RuntimeError):
+    """The store holds data that did not come from the synthetic generator."""
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    synthesis: dict[str, Any]
+    load: dict[str, Any]
+    as_of: dt.date
+    headlines: list[dict[str, Any]]
+    pcns: list[dict[str, Any]]
+    store: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "data": "SYNTHETIC: generated on real practices, PCNs and care homes; no real patients",
+            "synthesis": self.synthesis,
+            "load": self.load,
+            "as_of": self.as_of.isoformat(),
+            "headlines": self.headlines,
+            "pcns": self.pcns,
+            "store": self.store,
+        }
+
+
+def _reset_synthetic_store(db: Path) -> None:
+    """Remove a store that holds only synthetic loads; refuse to touch anything else."""
+    if not db.exists():
+        return
+    con = connect(db, read_only=True)
+    try:
+        (real_files,) = con.execute("SELECT count(*) FROM load_log WHERE NOT synthetic").fetchone()
+    finally:
+        con.close()
+    if real_files:
+        raise DemoRefused(
+            f"{db} holds {real_files} loaded file(s) that are not synthetic; the demo rebuilds "
+            "its store from scratch, so give it another one with --db"
+        )
+    db.unlink()
+    wal = db.with_name(db.name + ".wal")
+    if wal.exists():
+        wal.unlink()
+
+
+def run_demo(
+    *,
+    db: Path,
+    out_dir: Path,
+    patients: int = DEMO_PATIENTS,
+    seed: int = DEMO_SEED,
+    icb: str | None = None,
+    progress: Progress = SILENT,
+) -> DemoResult:
+    synthesis = generate(out_dir, patients=patients, seed=seed, icb=icb, progress=progress)
+    _reset_synthetic_store(db)
+    con = connect(db)
+    try:
+        report = load_paths(con, [out_dir], progress=progress)
+        as_of = synthesis.reference_date
+        return DemoResult(
+            synthesis=synthesis.to_dict(),
+            load=report.to_dict(),
+            as_of=as_of,
+            headlines=headline_figures(con, as_of),
+            pcns=pcn_summary(con, as_of),
+            store=store_contents(con),
+        )
+    finally:
+        con.close()

@@ -74,8 +74,8 @@ def run_demo(
     icb: str | None = None,
     progress: Progress = SILENT,
 ) -> DemoResult:
-    synthesis = generate(out_dir, patients=patients, seed=seed, icb=icb, progress=progress)
     _reset_synthetic_store(db)
+    synthesis = generate(out_dir, patients=patients, seed=seed, icb=icb, progress=progress)
     con = connect(db)
     try:
         report = load_paths(con, [out_dir], progress=progress)

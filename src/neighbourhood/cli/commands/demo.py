@@ -54,7 +54,7 @@ def demo(
     console.print(document["data"])
     synthesis = document["synthesis"]
     console.print(
-        f"ICB {synthesis.get('icb')} {synthesis.get('icb_name', '')}: "
+        f"ICB {synthesis.get('icb')}: "
         f"{synthesis.get('patients'):,} synthetic patients, seed {synthesis.get('seed')}, "
         f"files in {out}"
     )

@@ -1,0 +1,232 @@
+"""`load_paths`: extract files into the store in one transaction, rejected rows to quarantine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+
+from neighbourhood.progress import SILENT, Progress
+from neighbourhood.records.discover import ExtractFile, discover
+from neighbourhood.records.read import read_staged
+from neighbourhood.records.report import FileReport, LoadReport, TableCounts
+from neighbourhood.records.validate import STAGE, checked_query, literal
+from neighbourhood.store.ddl import quote
+from neighbourhood.store.model import Table, load_data_model
+
+CHECKED = "_records_checked"
+
+
+def new_load_id(moment: dt.datetime) -> str:
+    return f"{moment.strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:8]}"
+
+
+def _rows_of_earlier_load(con: duckdb.DuckDBPyConnection, file: ExtractFile) -> int | None:
+    row = con.execute(
+        "SELECT rows_read FROM load_log WHERE file_sha256 = ? AND target_table = ? LIMIT 1",
+        [file.sha256, file.table.name],
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def _quarantine(
+    con: duckdb.DuckDBPyConnection, table: Table, file: ExtractFile, load_id: str
+) -> int:
+    raw = (
+        "json_object(" + ", ".join(f"{literal(c)}, s.{quote(c)}" for c in table.column_names) + ")"
+    )
+    (count,) = con.execute(
+        f"""INSERT INTO quarantine
+        SELECT ?, ?, ?, c._line, ?,
+          CASE WHEN c._reason IS NOT NULL THEN c._field END,
+          COALESCE(c._reason, 'duplicate of line ' || c._first_line),
+          COALESCE(s._raw, CAST({raw} AS VARCHAR))
+        FROM {CHECKED} c JOIN {STAGE} s ON s._line = c._line
+        WHERE c._reason IS NOT NULL OR c._first_line < c._line""",
+        [load_id, str(file.path), file.sha256, table.name],
+    ).fetchone()
+    return count
+
+
+def _same_key(table: Table, left: str, right: str) -> str:
+    return " AND ".join(
+        f"{left}.{quote(k)} IS NOT DISTINCT FROM {right}.{quote(k)}" for k in table.key
+    )
+
+
+def keys_table(table: Table) -> str:
+    """Temporary table of the keys (with line and file) this load added to `table`."""
+    return quote(f"_records_keys_{table.name}")
+
+
+def _mark_earlier_duplicates(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    con.execute(
+        f"""UPDATE {CHECKED} c SET _reason = 'duplicate of line ' || k._line || ' of ' || k._path
+        FROM {keys_table(table)} k
+        WHERE c._reason IS NULL AND c._first_line = c._line AND {_same_key(table, "k", "c")}"""
+    )
+
+
+def _insert_new(
+    con: duckdb.DuckDBPyConnection, table: Table, file: ExtractFile, remember: bool
+) -> int:
+    """Add the good rows whose key is not in the store yet; with `remember`, note their keys."""
+    columns = ", ".join(quote(c) for c in table.column_names)
+    new_rows = f"""SELECT c.* FROM {CHECKED} c
+        WHERE c._reason IS NULL AND c._first_line = c._line
+          AND NOT EXISTS (SELECT 1 FROM {quote(table.name)} t WHERE {_same_key(table, "t", "c")})"""
+    if not remember:
+        (count,) = con.execute(
+            f"INSERT INTO {quote(table.name)} ({columns}) SELECT {columns} FROM ({new_rows})"
+        ).fetchone()
+        return count
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _records_new AS {new_rows}")
+    (count,) = con.execute(
+        f"INSERT INTO {quote(table.name)} ({columns}) SELECT {columns} FROM _records_new"
+    ).fetchone()
+    key = ", ".join(quote(k) for k in table.key)
+    con.execute(
+        f"""CREATE TEMP TABLE IF NOT EXISTS {keys_table(table)} AS
+        SELECT {key}, _line, CAST(NULL AS VARCHAR) AS _path FROM _records_new LIMIT 0"""
+    )
+    con.execute(
+        f"INSERT INTO {keys_table(table)} SELECT {key}, _line, ? FROM _records_new",
+        [str(file.path)],
+    )
+    con.execute("DROP TABLE _records_new")
+    return count
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    file: ExtractFile,
+    load_id: str,
+    now: dt.datetime,
+    *,
+    after_earlier_file: bool = False,
+    before_later_file: bool = False,
+) -> TableCounts:
+    """Check one file's rows and add the good new ones (inside the caller's transaction).
+
+    When other files of this load go to the same table, a row whose key an earlier one
+    added is a duplicate (quarantined), not a row already present.
+    """
+    staged = read_staged(file)
+    con.register(STAGE, staged)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS {checked_query(file.table, now)}")
+        if after_earlier_file:
+            _mark_earlier_duplicates(con, file.table)
+        quarantined = _quarantine(con, file.table, file, load_id)
+        loaded = _insert_new(con, file.table, file, remember=before_later_file)
+        con.execute(f"DROP TABLE {CHECKED}")
+    finally:
+        con.unregister(STAGE)
+    return TableCounts(loaded, quarantined, staged.num_rows - loaded - quarantined)
+
+
+def _log(con: duckdb.DuckDBPyConnection, load_id: str, reports: list[FileReport]) -> None:
+    committed = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    for r in reports:
+        if r.skipped:
+            continue
+        con.execute(
+            "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                load_id, committed, r.path, r.sha256, r.table, r.rows_read,
+                r.counts.loaded, r.counts.already_present, r.counts.quarantined, r.synthetic,
+            ],
+        )  # fmt: skip
+
+
+def _load_all(
+    con: duckdb.DuckDBPyConnection,
+    files: list[ExtractFile],
+    load_id: str,
+    now: dt.datetime,
+    progress: Progress,
+) -> list[FileReport]:
+    rows_before: dict[tuple[str, str], int] = {}  # (sha256, table) of files loaded already
+    for file in files:
+        earlier = _rows_of_earlier_load(con, file)
+        if earlier is not None:
+            rows_before[(file.sha256, file.table.name)] = earlier
+    to_read: dict[str, list[ExtractFile]] = {}
+    for file in files:
+        same = to_read.setdefault(file.table.name, [])
+        is_copy = any(other.sha256 == file.sha256 for other in same)
+        if (file.sha256, file.table.name) not in rows_before and not is_copy:
+            same.append(file)
+    reports: list[FileReport] = []
+    for file in files:
+        siblings = to_read[file.table.name]
+        if file in siblings:
+            counts = load_file(
+                con,
+                file,
+                load_id,
+                now,
+                after_earlier_file=file is not siblings[0],
+                before_later_file=file is not siblings[-1],
+            )
+            rows, skipped = counts.loaded + counts.quarantined + counts.already_present, False
+        else:
+            rows = rows_before.get((file.sha256, file.table.name))
+            if rows is None:  # a copy of a file read earlier in this load
+                rows = next(r.rows_read for r in reports if r.sha256 == file.sha256)
+            counts, skipped = TableCounts(already_present=rows), True
+        reports.append(
+            FileReport(
+                str(file.path), file.table.name, file.sha256, rows, counts, skipped, file.synthetic
+            )
+        )
+        progress.step("load files", 1, len(files))
+    for siblings in to_read.values():
+        if len(siblings) > 1:
+            con.execute(f"DROP TABLE IF EXISTS {keys_table(siblings[0].table)}")
+    return reports
+
+
+def load_paths(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[str | Path],
+    *,
+    progress: Progress = SILENT,
+    now: dt.datetime | None = None,
+) -> LoadReport:
+    """Load extract files (or folders of them) into the store, all or nothing.
+
+    Raises LoadError, with the store unchanged, when a file cannot be read at all.
+    """
+    moment = now or dt.datetime.now(dt.UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    model = load_data_model()
+    files = discover(paths, model)
+    load_id = new_load_id(dt.datetime.now(dt.UTC))
+    (bar,) = con.execute("SELECT current_setting('enable_progress_bar')").fetchone()
+    con.execute("SET enable_progress_bar = false")  # DuckDB's own bar would write to stdout
+    con.execute("BEGIN TRANSACTION")
+    try:
+        reports = _load_all(con, files, load_id, moment, progress)
+        _log(con, load_id, reports)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.execute(f"SET enable_progress_bar = {'true' if bar else 'false'}")
+    tables: dict[str, TableCounts] = {}
+    for table in model.loadable_tables:
+        for report in reports:
+            if report.table == table.name:
+                tables[table.name] = tables.get(table.name, TableCounts()) + report.counts
+    return LoadReport(
+        load_id=load_id,
+        tables=tables,
+        files=tuple(reports),
+        synthetic=bool(reports) and all(r.synthetic for r in reports),
+    )

@@ -1,0 +1,74 @@
+"""What a load did: counts per table and per file, and the error for a file that cannot be read."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+class LoadError(Exception):
+    """A file cannot be loaded at all; raised before the store changes (the load rolls back)."""
+
+
+@dataclass(frozen=True)
+class TableCounts:
+    loaded: int = 0
+    quarantined: int = 0
+    already_present: int = 0
+
+    def __post_init__(self) -> None:
+        if min(self.loaded, self.quarantined, self.already_present) < 0:
+            raise ValueError(f"row counts cannot be negative: {self}")
+
+    def __add__(self, other: TableCounts) -> TableCounts:
+        return TableCounts(
+            self.loaded + other.loaded,
+            self.quarantined + other.quarantined,
+            self.already_present + other.already_present,
+        )
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class FileReport:
+    path: str
+    table: str
+    sha256: str
+    rows_read: int
+    counts: TableCounts
+    skipped: bool
+    synthetic: bool
+
+    def __post_init__(self) -> None:
+        c = self.counts
+        if c.loaded + c.quarantined + c.already_present != self.rows_read:
+            raise ValueError(f"{self.path}: counts {c} do not add up to {self.rows_read} rows")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "table": self.table,
+            "sha256": self.sha256,
+            "rows_read": self.rows_read,
+            **self.counts.to_dict(),
+            "skipped_already_loaded": self.skipped,
+            "synthetic": self.synthetic,
+        }
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    load_id: str
+    tables: dict[str, TableCounts]
+    files: tuple[FileReport, ...]
+    synthetic: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "load_id": self.load_id,
+            "synthetic": self.synthetic,
+            "tables": {name: counts.to_dict() for name, counts in self.tables.items()},
+            "files": [f.to_dict() for f in self.files],
+        }

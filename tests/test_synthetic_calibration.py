@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from neighbourhood import sources
 from neighbourhood.synthetic import REFERENCE_DATE, generate
 
-RAW = Path("/work/shared/data")
+RAW = Path(sources.__file__).parent / "data"  # the raw published files, read independently
 PATIENTS = 50_000
 QOF_CODES = {  # group code -> (SNOMED code written, age of the QOF denominator)
     "AF": ("49436004", 0), "AST": ("195967001", 0), "CHD": ("53741008", 0),

@@ -1,6 +1,7 @@
 """The synthetic population sits in the real organisations of the ICB; its dates are coherent.
 
-Expected values come from independent pandas reads of the raw shipped files (/work/shared/data).
+Expected values come from independent pandas reads of the raw published files shipped
+unchanged in src/neighbourhood/sources/data.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from neighbourhood import sources
 from neighbourhood.synthetic import REFERENCE_DATE, generate
 
-RAW = Path("/work/shared/data")
+RAW = Path(sources.__file__).parent / "data"  # the raw published files, read independently
 PATIENTS = 50_000
 
 

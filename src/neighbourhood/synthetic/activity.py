@@ -19,7 +19,7 @@ from neighbourhood.synthetic import appointments, community, hospital, waiting_l
 from neighbourhood.synthetic.activity_common import identifiers, model_table
 from neighbourhood.synthetic.population import Population
 
-STEP = "synthetic: {}"
+STEP = "Synthetic activity"
 PHASES = (
     "community teams",
     "community referrals",
@@ -114,10 +114,8 @@ def generate_activity(
     population: Population, rng: np.random.Generator, progress: Progress = SILENT
 ) -> dict[str, pa.Table]:
     """Every activity table for `population`, drawn from `rng` only."""
-    phases = iter(PHASES)
-
     def step() -> None:
-        progress.step(STEP.format(next(phases)), 1, len(PHASES))
+        progress.step(STEP, 1, len(PHASES))
 
     teams = community.build_teams(population, organisation_names())
     tables = _organisation_tables(teams)

@@ -114,6 +114,7 @@ def generate_activity(
     population: Population, rng: np.random.Generator, progress: Progress = SILENT
 ) -> dict[str, pa.Table]:
     """Every activity table for `population`, drawn from `rng` only."""
+
     def step() -> None:
         progress.step(STEP, 1, len(PHASES))
 

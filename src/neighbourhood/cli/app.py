@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -43,7 +44,10 @@ def _global_options(
         ),
     ] = Path(DEFAULT_DB),
 ) -> None:
-    ctx.obj = Settings(db=db, console=Console(), errors=Console(stderr=True))
+    console = Console()
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(width=160)  # piped or logged output: don't squeeze tables into 80
+    ctx.obj = Settings(db=db, console=console, errors=Console(stderr=True))
 
 
 def main() -> None:

@@ -3,16 +3,14 @@ weighted calendar, local-to-UTC times and building tables in the data model's co
 
 from __future__ import annotations
 
-from functools import cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import yaml
 
 from neighbourhood.store.model import load_data_model
+from neighbourhood.synthetic.calibration import figure_in
 from neighbourhood.synthetic.population import Population
 
 DAY = np.timedelta64(1, "D")
@@ -27,24 +25,9 @@ ARROW_TYPES = {
 }
 
 
-@cache
-def _calibration() -> dict[str, Any]:
-    text = (
-        resources.files("neighbourhood.synthetic")
-        .joinpath("calibration_activity.yaml")
-        .read_text(encoding="utf-8")
-    )
-    return yaml.safe_load(text)
-
-
 def figure(*path: str) -> Any:
     """A figure of calibration_activity.yaml: its `value` when it has one, else the node."""
-    node: Any = _calibration()
-    for key in path:
-        node = node[key]
-    if isinstance(node, dict) and "value" in node:
-        return node["value"]
-    return node
+    return figure_in("calibration_activity.yaml", *path)
 
 
 def relative_rate(population: Population, spec: dict[str, Any]) -> np.ndarray:

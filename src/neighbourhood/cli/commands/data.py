@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 import typer
 
 from neighbourhood.cli.app import Settings, app
@@ -85,12 +86,7 @@ def load(
 def status(ctx: typer.Context, fmt: FormatOption = OutputFormat.table) -> None:
     """What the store holds: rows, quarantined rows and files per table."""
     settings: Settings = ctx.obj
-    try:
-        con = connect(settings.db, read_only=True)
-    except FileNotFoundError as error:
-        settings.errors.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(1) from error
-    with con:
+    with _open_existing(settings) as con:
         rows = store_contents(con)
     render_rows(rows, fmt, title=f"store {settings.db}", console=settings.console)
 
@@ -104,12 +100,7 @@ def quarantine(
 ) -> None:
     """Rows that loads rejected, with file, line, field and reason."""
     settings: Settings = ctx.obj
-    try:
-        con = connect(settings.db, read_only=True)
-    except FileNotFoundError as error:
-        settings.errors.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(1) from error
-    with con:
+    with _open_existing(settings) as con:
         cursor = con.execute(
             """SELECT target_table, file_path, line, field, reason, raw FROM quarantine
                WHERE $table IS NULL OR target_table = $table
@@ -119,3 +110,12 @@ def quarantine(
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
     render_rows(rows, fmt, title="quarantine", console=settings.console)
+
+
+def _open_existing(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """The store, read-only; exit 1 with a clear message when there is none yet."""
+    try:
+        return connect(settings.db, read_only=True)
+    except FileNotFoundError as error:
+        settings.errors.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from error

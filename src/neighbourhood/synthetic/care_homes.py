@@ -43,8 +43,12 @@ def place_residents(
     homes: pd.DataFrame,
     sample_fraction: float,
     rng: np.random.Generator,
+    share_65_plus: float | None = None,
 ) -> Placements:
+    """Place `share_65_plus` (default: the Census figure) of people aged 65+ in care homes."""
     settings = figure("care_homes")
+    if share_65_plus is None:
+        share_65_plus = settings["share_65_plus"]["value"]
     older = age >= 65
     pcn_codes, pcn_index = np.unique(pcn_code, return_inverse=True)
     home_pcn = align_homes(
@@ -52,7 +56,7 @@ def place_residents(
     )
     places = homes["beds"].to_numpy(float) * settings["occupancy"]["value"] * sample_fraction
     capacity = np.floor(places + rng.random(len(homes))).astype(np.int64)
-    wanted = round(settings["share_65_plus"]["value"] * older.sum())
+    wanted = round(share_65_plus * older.sum())
     if len(homes) == 0 or wanted == 0:
         empty = np.zeros(0, dtype=np.int32)
         return Placements(empty, empty, capacity, home_pcn)

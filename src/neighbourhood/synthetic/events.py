@@ -16,15 +16,8 @@ def relative_mortality(age: np.ndarray) -> np.ndarray:
     return rates[np.searchsorted(lows, age, side="right") - 1]
 
 
-def assign_deaths(
-    age: np.ndarray,
-    frailty: np.ndarray,
-    in_care_home: np.ndarray,
-    born: np.ndarray,
-    reference: np.datetime64,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Date of death within the 12 months before the reference date, NaT if alive."""
+def death_chance(age: np.ndarray, frailty: np.ndarray, in_care_home: np.ndarray) -> np.ndarray:
+    """Each person's chance of dying in the 12 months before the reference date."""
     # Clegg 2016 one-year mortality hazard ratios for mild / moderate / severe frailty.
     hazard = relative_mortality(age) * np.array([1.0, 1.92, 3.10, 4.52])[frailty]
     hazard = hazard * np.where(in_care_home, 2.0, 1.0)
@@ -33,9 +26,19 @@ def assign_deaths(
     for _ in range(5):  # undo the loss from capping at 0.9
         chance = np.minimum(scale * hazard, 0.9)
         scale *= target / chance.mean()
-    dies = rng.random(age.size) < np.minimum(scale * hazard, 0.9)
-    death = np.full(age.size, np.datetime64("NaT"), dtype="datetime64[D]")
-    days_before = (rng.random(age.size) * 365).astype("timedelta64[D]")
+    return np.minimum(scale * hazard, 0.9)
+
+
+def assign_deaths(
+    chance: np.ndarray,
+    born: np.ndarray,
+    reference: np.datetime64,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Date of death within the 12 months before the reference date, NaT if alive."""
+    dies = rng.random(chance.size) < chance
+    death = np.full(chance.size, np.datetime64("NaT"), dtype="datetime64[D]")
+    days_before = (rng.random(chance.size) * 365).astype("timedelta64[D]")
     death[dies] = np.maximum(reference - days_before[dies], born[dies])
     return death
 

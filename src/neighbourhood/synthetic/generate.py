@@ -68,6 +68,27 @@ def _events(parts: list[tuple[np.ndarray, np.ndarray, str | np.ndarray, np.ndarr
     return patient, when, code, value
 
 
+def _place_living_residents(age, frailty, pcn_code, homes, fraction, rng):
+    """Place residents so that the Census share holds among the living on the reference date.
+
+    The Census counts people living in a care home on one day; some of the residents placed
+    here die in the year before the reference date (their residence ends at death). A first
+    placement measures the expected death share of residents and of everyone aged 65+ under
+    the mortality model; the second, used, placement scales the share to make up for both.
+    """
+    share = figure("care_homes", "share_65_plus")
+    trial = place_residents(age, frailty, pcn_code, homes, fraction, rng)
+    if trial.patient.size == 0:
+        return trial
+    in_home = np.zeros(age.size, dtype=bool)
+    in_home[trial.patient] = True
+    chance = events.death_chance(age, frailty, in_home)
+    residents_alive = 1.0 - chance[trial.patient].mean()
+    older_alive = 1.0 - chance[age >= 65].mean()
+    adjusted = share * older_alive / residents_alive
+    return place_residents(age, frailty, pcn_code, homes, fraction, rng, share_65_plus=adjusted)
+
+
 def generate(
     out_dir: Path,
     *,
@@ -104,10 +125,11 @@ def generate(
     step()
     fraction = patients / footprint.list_total
     homes = footprint.care_homes
-    placed = place_residents(age, frailty, pcn_code, homes, fraction, rng)
+    placed = _place_living_residents(age, frailty, pcn_code, homes, fraction, rng)
     in_home = np.zeros(patients, dtype=bool)
     in_home[placed.patient] = True
-    death = events.assign_deaths(age, frailty, in_home, born, reference, rng)
+    chance = events.death_chance(age, frailty, in_home)
+    death = events.assign_deaths(chance, born, reference, rng)
     last = events.end_of_life(death, reference)
     step()
     counts = medicine_counts(age, ltc_count, frailty, rng)

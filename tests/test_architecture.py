@@ -17,7 +17,10 @@ RANK = {
     "sources": 1,
     "synthetic": 1,
     "records": 2,
+    "reference": 2,
     "overview": 3,
+    "footprints": 3,
+    "alignment": 3,
     "demo": 4,
     "cli": 4,
 }

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from neighbourhood.footprints import check, pcns
 from neighbourhood.overview import headline_figures, pcn_summary, store_contents
 from neighbourhood.progress import SILENT, Progress
 from neighbourhood.records import load_paths
@@ -31,6 +32,8 @@ class DemoResult:
     as_of: dt.date
     headlines: list[dict[str, Any]]
     pcns: list[dict[str, Any]]
+    footprint: list[dict[str, Any]]
+    rule_checks: dict[str, Any]
     store: list[dict[str, Any]]
 
     def to_dict(self) -> dict[str, Any]:
@@ -41,6 +44,8 @@ class DemoResult:
             "as_of": self.as_of.isoformat(),
             "headlines": self.headlines,
             "pcns": self.pcns,
+            "footprint": self.footprint,
+            "rule_checks": self.rule_checks,
             "store": self.store,
         }
 
@@ -86,6 +91,8 @@ def run_demo(
             as_of=as_of,
             headlines=headline_figures(con, as_of),
             pcns=pcn_summary(con, as_of),
+            footprint=pcns(con, as_of, synthesis.icb),
+            rule_checks=check(con, as_of, synthesis.icb).to_dict(),
             store=store_contents(con),
         )
     finally:

@@ -22,6 +22,8 @@ from neighbourhood.sources import (
 from neighbourhood.synthetic.calibration import figure
 
 DEFAULT_ICB = "QJK"
+LIST_SIZE_DATE = np.datetime64("2021-01-01")  # EXTRACT_DATE of the shipped list-size totals
+QOF_LIST_SIZE_DATE = np.datetime64("2020-04-01")  # QOF 2019/20 practice lists (gp-by-age.csv)
 # Age bands that gp-by-age.csv allows: [low, high] inclusive.
 AGE_BANDS = ((0, 15), (16, 16), (17, 17), (18, 49), (50, 64), (65, 104))
 
@@ -74,6 +76,10 @@ def open_practices(icb: str) -> pd.DataFrame:
         by_age, on="practice_code", how="left"
     )
     frame["list_size"] = frame["patients"].fillna(frame["TOTAL"])
+    # The published count behind each list size: Jan 2021 totals, else the April 2020 QOF list.
+    frame["list_size_date"] = np.where(
+        frame["patients"].notna(), LIST_SIZE_DATE, QOF_LIST_SIZE_DATE
+    ).astype("datetime64[D]")
     frame = frame[frame["list_size"].notna() & (frame["list_size"] > 0)].copy()
     frame["list_size"] = frame["list_size"].astype("int64")
     pcn_names = read_pcn_details()[["pcn_code", "pcn_name"]]
@@ -90,6 +96,7 @@ def open_practices(icb: str) -> pd.DataFrame:
         "open_date",
         "pcn_start_date",
         "list_size",
+        "list_size_date",
         "address_1",
         "address_2",
         "address_3",

@@ -254,6 +254,15 @@ def generate(
                 "quantity": issues.quantity,
             }
         ),
+        "practice_list_sizes": table_of(
+            {
+                "practice_code": practices["practice_code"].to_numpy(object),
+                "extract_date": practices["list_size_date"].to_numpy("datetime64[D]"),
+                "sex": np.full(len(practices), "all", dtype=object),
+                "age_band": np.full(len(practices), "ALL", dtype=object),
+                "patients": practices["list_size"].to_numpy(np.int64),
+            }
+        ),
         "care_home_residences": table_of(
             {
                 "patient_id": ids[placed.patient],

@@ -61,7 +61,17 @@ def demo(
     rows = [{"table": t, **c} for t, c in document["load"]["tables"].items()]
     render_rows(rows, fmt, title="load: rows per table", console=console)
     render_rows(result.headlines, fmt, title=f"headlines on {result.as_of}", console=console)
-    render_rows(result.pcns, fmt, title=f"PCN footprints on {result.as_of}", console=console)
+    render_rows(
+        result.pcns, fmt, title=f"synthetic population by PCN on {result.as_of}", console=console
+    )
+    footprint_columns = ("pcn_code", "pcn_name", "practices", "registered_patients", "flags")
+    render_rows(
+        [{k: row[k] for k in footprint_columns} for row in result.footprint],
+        fmt,
+        title=f"PCN footprints on {result.as_of} (real list sizes) with rule flags",
+        console=console,
+    )
+    render_rows(result.rule_checks["rules"], fmt, title="footprint rule checks", console=console)
     console.print(
         f"Store: {settings.db}. Try `neighbourhood status` or `neighbourhood quarantine`."
     )

@@ -166,6 +166,20 @@ def test_demo_runs_end_to_end_on_a_small_population(tmp_path):
         h["value"] for h in document["headlines"] if h["figure"] == "registered patients"
     )
     assert pcn_total == registered
+    # The footprint uses the real list sizes written beside the synthetic extract.
+    orgs = list(csv.DictReader((tmp_path / "d" / "organisations.csv").open()))
+    members = list(csv.DictReader((tmp_path / "d" / "org_memberships.csv").open()))
+    sizes = {
+        r["practice_code"]: int(r["patients"])
+        for r in csv.DictReader((tmp_path / "d" / "practice_list_sizes.csv").open())
+    }
+    expected = {o["org_code"]: 0 for o in orgs if o["org_type"] == "pcn"}
+    for m in members:
+        if m["relationship"] == "practice_in_pcn" and not m["valid_to"]:
+            expected[m["parent_code"]] += sizes[m["child_code"]]
+    footprint = {p["pcn_code"]: p["registered_patients"] for p in document["footprint"]}
+    assert footprint == expected
+    assert {r["rule_id"] for r in document["rule_checks"]["rules"]} >= {"pcn_list_size"}
 
 
 def test_demo_refuses_a_store_with_real_data(tmp_path):

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, Protocol
 
 import duckdb
+import pyarrow as pa
 
 from neighbourhood.progress import SILENT, Progress
-from neighbourhood.records.discover import ExtractFile, discover
-from neighbourhood.records.read import read_staged
+from neighbourhood.records.discover import discover
+from neighbourhood.records.read import LINE, SHAPE_FIELD, SOURCE, SOURCE_LINE, read_staged
 from neighbourhood.records.report import FileReport, LoadReport, TableCounts
 from neighbourhood.records.validate import STAGE, checked_query, literal
 from neighbourhood.store.ddl import quote
@@ -20,11 +22,20 @@ from neighbourhood.store.model import Table, load_data_model
 CHECKED = "_records_checked"
 
 
+class Loadable(Protocol):
+    """What the loader needs to know about one file's rows for one table."""
+
+    path: Path
+    table: Table
+    sha256: str
+    synthetic: bool
+
+
 def new_load_id(moment: dt.datetime) -> str:
     return f"{moment.strftime('%Y%m%dT%H%M%SZ')}-{uuid.uuid4().hex[:8]}"
 
 
-def _rows_of_earlier_load(con: duckdb.DuckDBPyConnection, file: ExtractFile) -> int | None:
+def _rows_of_earlier_load(con: duckdb.DuckDBPyConnection, file: Loadable) -> int | None:
     row = con.execute(
         "SELECT rows_read FROM load_log WHERE file_sha256 = ? AND target_table = ? LIMIT 1",
         [file.sha256, file.table.name],
@@ -32,21 +43,23 @@ def _rows_of_earlier_load(con: duckdb.DuckDBPyConnection, file: ExtractFile) -> 
     return None if row is None else row[0]
 
 
-def _quarantine(
-    con: duckdb.DuckDBPyConnection, table: Table, file: ExtractFile, load_id: str
-) -> int:
+def _quarantine(con: duckdb.DuckDBPyConnection, table: Table, file: Loadable, load_id: str) -> int:
     raw = (
         "json_object(" + ", ".join(f"{literal(c)}, s.{quote(c)}" for c in table.column_names) + ")"
     )
+    path = literal(str(file.path))
     (count,) = con.execute(
         f"""INSERT INTO quarantine
-        SELECT ?, ?, ?, c._line, ?,
+        SELECT ?, COALESCE(s._source, {path}), ?, s._source_line, ?,
           CASE WHEN c._reason IS NOT NULL THEN c._field END,
-          COALESCE(c._reason, 'duplicate of line ' || c._first_line),
+          COALESCE(c._reason, 'duplicate of line ' || f._source_line ||
+            CASE WHEN f._source IS DISTINCT FROM s._source
+              THEN ' of ' || COALESCE(f._source, {path}) ELSE '' END),
           COALESCE(s._raw, CAST({raw} AS VARCHAR))
         FROM {CHECKED} c JOIN {STAGE} s ON s._line = c._line
+        LEFT JOIN {STAGE} f ON f._line = c._first_line
         WHERE c._reason IS NOT NULL OR c._first_line < c._line""",
-        [load_id, str(file.path), file.sha256, table.name],
+        [load_id, file.sha256, table.name],
     ).fetchone()
     return count
 
@@ -71,7 +84,7 @@ def _mark_earlier_duplicates(con: duckdb.DuckDBPyConnection, table: Table) -> No
 
 
 def _insert_new(
-    con: duckdb.DuckDBPyConnection, table: Table, file: ExtractFile, remember: bool
+    con: duckdb.DuckDBPyConnection, table: Table, file: Loadable, remember: bool
 ) -> int:
     """Add the good rows whose key is not in the store yet; with `remember`, note their keys."""
     columns = ", ".join(quote(c) for c in table.column_names)
@@ -87,34 +100,49 @@ def _insert_new(
     (count,) = con.execute(
         f"INSERT INTO {quote(table.name)} ({columns}) SELECT {columns} FROM _records_new"
     ).fetchone()
-    key = ", ".join(quote(k) for k in table.key)
+    key = ", ".join(f"n.{quote(k)}" for k in table.key)
     con.execute(
         f"""CREATE TEMP TABLE IF NOT EXISTS {keys_table(table)} AS
-        SELECT {key}, _line, CAST(NULL AS VARCHAR) AS _path FROM _records_new LIMIT 0"""
+        SELECT {key}, n._line, CAST(NULL AS VARCHAR) AS _path FROM _records_new n LIMIT 0"""
     )
     con.execute(
-        f"INSERT INTO {keys_table(table)} SELECT {key}, _line, ? FROM _records_new",
+        f"""INSERT INTO {keys_table(table)}
+        SELECT {key}, s._source_line, COALESCE(s._source, ?)
+        FROM _records_new n JOIN {STAGE} s ON s._line = n._line""",
         [str(file.path)],
     )
     con.execute("DROP TABLE _records_new")
     return count
 
 
+def _with_sources(staged: pa.Table) -> pa.Table:
+    """Add the optional staging columns a reader may leave out: `_source_line` (the line
+    quarantine reports; by default `_line`), `_source` (where the row came from when it is
+    not the file itself, e.g. a sheet of a workbook) and `_shape_field`."""
+    if SOURCE_LINE not in staged.column_names:
+        staged = staged.append_column(SOURCE_LINE, staged.column(LINE))
+    for name in (SOURCE, SHAPE_FIELD):
+        if name not in staged.column_names:
+            staged = staged.append_column(name, pa.nulls(staged.num_rows, pa.string()))
+    return staged
+
+
 def load_file(
     con: duckdb.DuckDBPyConnection,
-    file: ExtractFile,
+    file: Loadable,
     load_id: str,
     now: dt.datetime,
     *,
     after_earlier_file: bool = False,
     before_later_file: bool = False,
+    stage: Callable[[Any], pa.Table] = read_staged,
 ) -> TableCounts:
     """Check one file's rows and add the good new ones (inside the caller's transaction).
 
     When other files of this load go to the same table, a row whose key an earlier one
     added is a duplicate (quarantined), not a row already present.
     """
-    staged = read_staged(file)
+    staged = _with_sources(stage(file))
     con.register(STAGE, staged)
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS {checked_query(file.table, now)}")
@@ -144,17 +172,18 @@ def _log(con: duckdb.DuckDBPyConnection, load_id: str, reports: list[FileReport]
 
 def _load_all(
     con: duckdb.DuckDBPyConnection,
-    files: list[ExtractFile],
+    files: Sequence[Loadable],
     load_id: str,
     now: dt.datetime,
     progress: Progress,
+    stage: Callable[[Any], pa.Table],
 ) -> list[FileReport]:
     rows_before: dict[tuple[str, str], int] = {}  # (sha256, table) of files loaded already
     for file in files:
         earlier = _rows_of_earlier_load(con, file)
         if earlier is not None:
             rows_before[(file.sha256, file.table.name)] = earlier
-    to_read: dict[str, list[ExtractFile]] = {}
+    to_read: dict[str, list[Loadable]] = {}
     for file in files:
         same = to_read.setdefault(file.table.name, [])
         is_copy = any(other.sha256 == file.sha256 for other in same)
@@ -171,6 +200,7 @@ def _load_all(
                 now,
                 after_earlier_file=file is not siblings[0],
                 before_later_file=file is not siblings[-1],
+                stage=stage,
             )
             rows, skipped = counts.loaded + counts.quarantined + counts.already_present, False
         else:
@@ -190,28 +220,30 @@ def _load_all(
     return reports
 
 
-def load_paths(
-    con: duckdb.DuckDBPyConnection,
-    paths: Sequence[str | Path],
-    *,
-    progress: Progress = SILENT,
-    now: dt.datetime | None = None,
-) -> LoadReport:
-    """Load extract files (or folders of them) into the store, all or nothing.
-
-    Raises LoadError, with the store unchanged, when a file cannot be read at all.
-    """
+def moment_of(now: dt.datetime | None) -> dt.datetime:
     moment = now or dt.datetime.now(dt.UTC)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def run_load(
+    con: duckdb.DuckDBPyConnection,
+    files: Sequence[Loadable],
+    *,
+    stage: Callable[[Any], pa.Table],
+    progress: Progress,
+    now: dt.datetime,
+) -> LoadReport:
+    """Load `files` (each with path, table, sha256, synthetic) in one transaction, all or nothing.
+
+    `stage(file)` gives a file's rows as Arrow text columns with `_line` (see read.py).
+    """
     model = load_data_model()
-    files = discover(paths, model)
     load_id = new_load_id(dt.datetime.now(dt.UTC))
     (bar,) = con.execute("SELECT current_setting('enable_progress_bar')").fetchone()
     con.execute("SET enable_progress_bar = false")  # DuckDB's own bar would write to stdout
     con.execute("BEGIN TRANSACTION")
     try:
-        reports = _load_all(con, files, load_id, moment, progress)
+        reports = _load_all(con, files, load_id, now, progress, stage)
         _log(con, load_id, reports)
         con.execute("COMMIT")
     except BaseException:
@@ -230,3 +262,19 @@ def load_paths(
         files=tuple(reports),
         synthetic=bool(reports) and all(r.synthetic for r in reports),
     )
+
+
+def load_paths(
+    con: duckdb.DuckDBPyConnection,
+    paths: Sequence[str | Path],
+    *,
+    progress: Progress = SILENT,
+    now: dt.datetime | None = None,
+) -> LoadReport:
+    """Load extract files (or folders of them) into the store, all or nothing.
+
+    Raises LoadError, with the store unchanged, when a file cannot be read at all.
+    """
+    moment = moment_of(now)
+    files = discover(paths, load_data_model())
+    return run_load(con, files, stage=read_staged, progress=progress, now=moment)

@@ -22,6 +22,9 @@ from neighbourhood.records.report import LoadError
 LINE = "_line"
 SHAPE = "_shape"
 RAW = "_raw"
+SHAPE_FIELD = "_shape_field"  # the column a reader-level rejection is about (null: whole row)
+SOURCE_LINE = "_source_line"  # line quarantine reports, when `_line` is only a row number
+SOURCE = "_source"  # where a row came from when that is more than the file (a workbook sheet)
 
 
 def _finish(columns: dict[str, pa.Array], lines, shapes=None, raws=None) -> pa.Table:

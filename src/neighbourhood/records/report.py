@@ -59,16 +59,37 @@ class FileReport:
 
 
 @dataclass(frozen=True)
+class SkippedRows:
+    """Rows of a file that are not for the data model at all (e.g. epraccur rows that are not
+    GP practices): counted with the reason, never loaded, never quarantined."""
+
+    path: str
+    reason: str
+    rows: int
+
+    def __post_init__(self) -> None:
+        if self.rows < 1:
+            raise ValueError(f"{self.path}: a skipped count must be positive, not {self.rows}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class LoadReport:
     load_id: str
     tables: dict[str, TableCounts]
     files: tuple[FileReport, ...]
     synthetic: bool
+    skipped: tuple[SkippedRows, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        document = {
             "load_id": self.load_id,
             "synthetic": self.synthetic,
             "tables": {name: counts.to_dict() for name, counts in self.tables.items()},
             "files": [f.to_dict() for f in self.files],
         }
+        if self.skipped:
+            document["skipped"] = [s.to_dict() for s in self.skipped]
+        return document

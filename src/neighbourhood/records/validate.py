@@ -207,10 +207,14 @@ def _joins(table: Table) -> str:
 
 def checked_query(table: Table, now: dt.datetime) -> str:
     """SELECT over `_stage` giving `_line`, the typed columns, `_field`, `_reason` and
-    `_first_line` (the first line of a good row with the same key; set on good rows only)."""
+    `_first_line` (the first line of a good row with the same key; set on good rows only).
+
+    A row the reader already rejected has `_shape` (the reason) and `_shape_field` (the
+    column, or null for a whole-row reason) set; that reason wins over every check.
+    """
     texts = ", ".join(f"NULLIF(trim({quote(c.name)}), '') AS {text_of(c)}" for c in table.columns)
     typed = ", ".join(f"{_typed(c)} AS {quote(c.name)}" for c in table.columns)
-    cases = ["WHEN _shape IS NOT NULL THEN {'field': NULL::VARCHAR, 'reason': _shape}"]
+    cases = ["WHEN _shape IS NOT NULL THEN {'field': _shape_field, 'reason': _shape}"]
     for column in table.columns:
         cases += [f"WHEN {c} THEN {r}" for c, r in _column_checks(column, now)]
     cases += [f"WHEN {c} THEN {r}" for c, r in _row_checks(table)]
@@ -218,7 +222,7 @@ def checked_query(table: Table, now: dt.datetime) -> str:
     names = ", ".join(f"typed.{quote(c.name)}" for c in table.columns)
     key = ", ".join(quote(k) for k in table.key)
     return f"""
-WITH texts AS (SELECT _line, _shape, {texts} FROM {STAGE}),
+WITH texts AS (SELECT _line, _shape, _shape_field, {texts} FROM {STAGE}),
 typed AS (SELECT *, {typed} FROM texts),
 checked AS (
   SELECT typed._line, {names},

@@ -72,6 +72,23 @@ load_reference(connect(sys.argv[1]), FILES)
 )
 
 
+LOAD_AND_CHECK = (
+    FILES
+    + """
+import datetime as dt
+import sys
+from neighbourhood.footprints import check, pcns
+from neighbourhood.reference import load_reference
+from neighbourhood.store import connect
+con = connect(sys.argv[1])
+load_reference(con, FILES)
+as_of = dt.date(2024, 10, 1)
+check(con, as_of)
+pcns(con, as_of)
+"""
+)
+
+
 def measure(script: str, db: Path) -> float:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", script, str(db)], check=True)
@@ -93,6 +110,10 @@ def main() -> None:
                     ours,
                 ),
                 "neighbourhood re-run (changes nothing)": (NEIGHBOURHOOD, ours),
+                "neighbourhood load_reference + footprint check + pcns (all England)": (
+                    LOAD_AND_CHECK,
+                    Path(folder) / "checked.duckdb",
+                ),
             }
             for name, (script, db) in runs.items():
                 wall = measure(script, db)

@@ -84,11 +84,18 @@ def frame_of(names: Sequence[str], rows: list[list[str]], lines: list[int]) -> p
     width = len(names)
     fixed = [r if len(r) == width else (r + [""] * width)[:width] for r in rows]
     frame = pd.DataFrame(fixed, columns=list(names), dtype=object)
+    # pandas writes the JSON of every row in C; the few rows of the wrong width get theirs
+    # (with the extra fields) one by one.
+    raw = (
+        frame.to_json(orient="records", lines=True, force_ascii=False).splitlines() if rows else []
+    )
+    for index, r in enumerate(rows):
+        if len(r) != width:
+            raw[index] = json.dumps(
+                dict(zip(names, r, strict=False)) | _extra(r, width), ensure_ascii=False
+            )
     frame[LINE] = lines
-    frame[RAW] = [
-        json.dumps(dict(zip(names, r, strict=False)) | _extra(r, width), ensure_ascii=False)
-        for r in rows
-    ]
+    frame[RAW] = raw
     frame[SHAPE] = [
         None if len(r) == width else f"the row has {len(r)} fields, expected {width}" for r in rows
     ]

@@ -1,6 +1,13 @@
 """The `neighbourhood` command line: a thin Typer app, one command group per capability."""
 
 from neighbourhood.cli.app import app, main
-from neighbourhood.cli.commands import data, demo, footprints, reference, schema  # noqa: F401
+from neighbourhood.cli.commands import (  # noqa: F401  (register the commands)
+    alignment,
+    data,
+    demo,
+    footprints,
+    reference,
+    schema,
+)
 
 __all__ = ["app", "main"]

@@ -1,0 +1,125 @@
+"""`neighbourhood alignment care-homes|propose-care-homes|teams`: EHCH and team alignment."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any
+
+import typer
+
+from neighbourhood.alignment import current_alignment, propose_care_homes, team_alignment
+from neighbourhood.cli.app import Settings, app
+from neighbourhood.cli.commands.data import _open_existing
+from neighbourhood.cli.commands.footprints import AsOfOption, IcbOption, _date, _today
+from neighbourhood.cli.options import FormatOption
+from neighbourhood.cli.render import OutputFormat, render_document, render_rows
+
+alignment_app = typer.Typer(
+    help="Care homes aligned to PCNs (EHCH) and community teams to PCN footprints."
+)
+app.add_typer(alignment_app, name="alignment")
+
+
+def _run(settings: Settings, function, as_of: str, *args: Any, **kwargs: Any):
+    with _open_existing(settings) as con:
+        try:
+            return function(con, _date(as_of or _today()), *args, **kwargs)
+        except ValueError as error:
+            settings.errors.print(f"[red]error:[/red] {error}")
+            raise typer.Exit(2) from error
+
+
+def _sections(
+    settings: Settings, fmt: OutputFormat, sections: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> None:
+    for name, rows in sections.items():
+        if fmt is OutputFormat.csv:
+            sys.stdout.write(f"# {name}\n")
+        if rows:
+            render_rows(rows, fmt, title=name.replace("_", " "), console=settings.console)
+        elif fmt is OutputFormat.table:
+            settings.console.print(f"[bold]{name.replace('_', ' ')}[/bold]: none")
+
+
+@alignment_app.command("care-homes")
+def care_homes_command(
+    ctx: typer.Context,
+    as_of: AsOfOption = "",
+    icb: IcbOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Each care home's PCN on the date; gaps; beds per 1,000 patients aged 65+ by PCN."""
+    settings: Settings = ctx.obj
+    result = _run(settings, current_alignment, as_of, icb.upper() if icb else None)
+    if fmt is OutputFormat.json:
+        render_document(result.to_dict(), fmt, console=settings.console)
+        return
+    about = [
+        {
+            "as_of": result.as_of,
+            "icb": result.icb,
+            "icb_beds_per_1000_65_plus": result.icb_beds_per_1000_65_plus,
+            "population_source": result.population_source,
+            "source": result.source,
+        }
+    ]
+    _sections(settings, fmt, {"summary": about, "gaps": result.gaps, "pcns": result.pcns})
+
+
+@alignment_app.command("propose-care-homes")
+def propose_command(
+    ctx: typer.Context,
+    as_of: AsOfOption = "",
+    icb: IcbOption = None,
+    tolerance: Annotated[
+        float,
+        typer.Option(
+            "--tolerance",
+            min=0.0,
+            max=0.99,
+            help="Allowed deviation of each PCN's beds per 65+ from the ICB ratio (0.25 = ±25%).",
+        ),
+    ] = 0.25,
+    nearest: Annotated[
+        int, typer.Option("--nearest", min=1, help="PCNs considered per home (the closest ones).")
+    ] = 8,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Every home to exactly one PCN, least travel within the balance: MILP solved by HiGHS."""
+    settings: Settings = ctx.obj
+    result = _run(
+        settings,
+        propose_care_homes,
+        as_of,
+        icb.upper() if icb else None,
+        tolerance=tolerance,
+        nearest=nearest,
+    )
+    if fmt is OutputFormat.json:
+        render_document(result.to_dict(), fmt, console=settings.console)
+        return
+    _sections(
+        settings,
+        fmt,
+        {
+            "summary": [result.summary()],
+            "pcns": result.balance_rows(),
+            "homes": result.homes,
+            "practice_locations": result.practice_locations,
+            "left_out": result.left_out,
+        },
+    )
+
+
+@alignment_app.command("teams")
+def teams_command(
+    ctx: typer.Context, as_of: AsOfOption = "", fmt: FormatOption = OutputFormat.table
+) -> None:
+    """Share of each community team's caseload in the PCNs it serves, before and after."""
+    settings: Settings = ctx.obj
+    result = _run(settings, team_alignment, as_of)
+    if fmt is OutputFormat.json:
+        render_document(result.to_dict(), fmt, console=settings.console)
+        return
+    _sections(settings, fmt, {"teams": result.teams, "proposed_moves": result.proposed_moves})

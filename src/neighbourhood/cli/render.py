@@ -77,3 +77,15 @@ def render_document(document: Mapping[str, Any], fmt: OutputFormat, *, console: 
             render_rows(rows, fmt, title=section.replace("_", " "), console=console)
         elif fmt is OutputFormat.table and not isinstance(rows, list | dict):
             console.print(f"[bold]{section.replace('_', ' ')}[/bold]: {rows}")
+
+
+def render_sections(sections: Mapping[str, Rows], fmt: OutputFormat, *, console: Console) -> None:
+    """Several named row sets: one table each, or CSV blocks headed `# name`."""
+    for name, rows in sections.items():
+        title = name.replace("_", " ")
+        if fmt is OutputFormat.csv:
+            sys.stdout.write(f"# {name}\n")
+        if rows:
+            render_rows(rows, fmt, title=title, console=console)
+        elif fmt is OutputFormat.table:
+            console.print(f"[bold]{title}[/bold]: none")

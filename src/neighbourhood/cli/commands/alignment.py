@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import typer
@@ -13,7 +11,7 @@ from neighbourhood.cli.app import Settings, app
 from neighbourhood.cli.commands.data import _open_existing
 from neighbourhood.cli.commands.footprints import AsOfOption, IcbOption, _date, _today
 from neighbourhood.cli.options import FormatOption
-from neighbourhood.cli.render import OutputFormat, render_document, render_rows
+from neighbourhood.cli.render import OutputFormat, render_document, render_sections
 
 alignment_app = typer.Typer(
     help="Care homes aligned to PCNs (EHCH) and community teams to PCN footprints."
@@ -28,18 +26,6 @@ def _run(settings: Settings, function, as_of: str, *args: Any, **kwargs: Any):
         except ValueError as error:
             settings.errors.print(f"[red]error:[/red] {error}")
             raise typer.Exit(2) from error
-
-
-def _sections(
-    settings: Settings, fmt: OutputFormat, sections: Mapping[str, Sequence[Mapping[str, Any]]]
-) -> None:
-    for name, rows in sections.items():
-        if fmt is OutputFormat.csv:
-            sys.stdout.write(f"# {name}\n")
-        if rows:
-            render_rows(rows, fmt, title=name.replace("_", " "), console=settings.console)
-        elif fmt is OutputFormat.table:
-            settings.console.print(f"[bold]{name.replace('_', ' ')}[/bold]: none")
 
 
 @alignment_app.command("care-homes")
@@ -64,7 +50,9 @@ def care_homes_command(
             "source": result.source,
         }
     ]
-    _sections(settings, fmt, {"summary": about, "gaps": result.gaps, "pcns": result.pcns})
+    render_sections(
+        {"summary": about, "gaps": result.gaps, "pcns": result.pcns}, fmt, console=settings.console
+    )
 
 
 @alignment_app.command("propose-care-homes")
@@ -99,9 +87,7 @@ def propose_command(
     if fmt is OutputFormat.json:
         render_document(result.to_dict(), fmt, console=settings.console)
         return
-    _sections(
-        settings,
-        fmt,
+    render_sections(
         {
             "summary": [result.summary()],
             "pcns": result.balance_rows(),
@@ -109,6 +95,8 @@ def propose_command(
             "practice_locations": result.practice_locations,
             "left_out": result.left_out,
         },
+        fmt,
+        console=settings.console,
     )
 
 
@@ -122,4 +110,8 @@ def teams_command(
     if fmt is OutputFormat.json:
         render_document(result.to_dict(), fmt, console=settings.console)
         return
-    _sections(settings, fmt, {"teams": result.teams, "proposed_moves": result.proposed_moves})
+    render_sections(
+        {"teams": result.teams, "proposed_moves": result.proposed_moves},
+        fmt,
+        console=settings.console,
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
 from typing import Annotated
 
 import typer
@@ -12,7 +11,7 @@ import typer
 from neighbourhood.cli.app import Settings, app
 from neighbourhood.cli.commands.data import _open_existing
 from neighbourhood.cli.options import FormatOption
-from neighbourhood.cli.render import OutputFormat, render_document, render_rows
+from neighbourhood.cli.render import OutputFormat, render_document, render_rows, render_sections
 from neighbourhood.footprints import check, history, members, pcns
 
 footprints_app = typer.Typer(
@@ -96,13 +95,7 @@ def check_command(
         "findings": result.finding_rows(),
         "not_assessed": result.not_assessed_rows(),
     }
-    for name, rows in sections.items():
-        if fmt is OutputFormat.csv:
-            sys.stdout.write(f"# {name}\n")
-        if rows:
-            render_rows(rows, fmt, title=name.replace("_", " "), console=settings.console)
-        elif fmt is OutputFormat.table:
-            settings.console.print(f"[bold]{name.replace('_', ' ')}[/bold]: none")
+    render_sections(sections, fmt, console=settings.console)
 
 
 @footprints_app.command("history")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from neighbourhood.checksums import sha256_of  # noqa: F401  (re-exported)
 from neighbourhood.records import Batch, LoadError
 from neighbourhood.store.model import load_data_model
 
@@ -35,14 +35,6 @@ class Parsed:
     def skip(self, reason: str, rows: int) -> None:
         if rows:
             self.skipped[reason] = self.skipped.get(reason, 0) + rows
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 24), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_csv_rows(

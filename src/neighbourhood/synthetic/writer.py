@@ -3,7 +3,6 @@ dates YYYY-MM-DD, instants ISO 8601 UTC with Z, booleans true/false, empty = mis
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from neighbourhood.checksums import sha256_of
 from neighbourhood.store.model import Table, load_data_model
 
 ARROW_TYPES = {
@@ -54,14 +54,6 @@ def write_table(table: pa.Table, path: Path, file_format: str) -> None:
         pq.write_table(table, path, compression="zstd")
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write_all(
     tables: dict[str, pa.Table], out_dir: Path, file_format: str, manifest: dict
 ) -> dict[str, dict]:
@@ -75,7 +67,7 @@ def write_all(
         table = conform(tables.get(spec.name), spec)
         path = out_dir / f"{spec.name}.{file_format}"
         write_table(table, path, file_format)
-        files[path.name] = {"rows": table.num_rows, "sha256": sha256(path)}
+        files[path.name] = {"rows": table.num_rows, "sha256": sha256_of(path)}
     unknown = set(tables) - {spec.name for spec in load_data_model().loadable_tables}
     if unknown:
         raise ValueError(f"tables not in the data model: {sorted(unknown)}")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from neighbourhood.alignment import current_alignment, propose_care_homes, team_alignment
 from neighbourhood.cli.app import Settings, app
-from neighbourhood.cli.commands.data import _open_existing
-from neighbourhood.cli.commands.footprints import AsOfOption, IcbOption, _date, _today
+from neighbourhood.cli.commands.footprints import AsOfOption, IcbOption, run_dated
 from neighbourhood.cli.options import FormatOption
 from neighbourhood.cli.render import OutputFormat, render_document, render_sections
 
@@ -17,15 +16,6 @@ alignment_app = typer.Typer(
     help="Care homes aligned to PCNs (EHCH) and community teams to PCN footprints."
 )
 app.add_typer(alignment_app, name="alignment")
-
-
-def _run(settings: Settings, function, as_of: str, *args: Any, **kwargs: Any):
-    with _open_existing(settings) as con:
-        try:
-            return function(con, _date(as_of or _today()), *args, **kwargs)
-        except ValueError as error:
-            settings.errors.print(f"[red]error:[/red] {error}")
-            raise typer.Exit(2) from error
 
 
 @alignment_app.command("care-homes")
@@ -37,7 +27,7 @@ def care_homes_command(
 ) -> None:
     """Each care home's PCN on the date; gaps; beds per 1,000 patients aged 65+ by PCN."""
     settings: Settings = ctx.obj
-    result = _run(settings, current_alignment, as_of, icb.upper() if icb else None)
+    result = run_dated(settings, current_alignment, as_of, icb.upper() if icb else None)
     if fmt is OutputFormat.json:
         render_document(result.to_dict(), fmt, console=settings.console)
         return
@@ -76,7 +66,7 @@ def propose_command(
 ) -> None:
     """Every home to exactly one PCN, least travel within the balance: MILP solved by HiGHS."""
     settings: Settings = ctx.obj
-    result = _run(
+    result = run_dated(
         settings,
         propose_care_homes,
         as_of,
@@ -106,7 +96,7 @@ def teams_command(
 ) -> None:
     """Share of each community team's caseload in the PCNs it serves, before and after."""
     settings: Settings = ctx.obj
-    result = _run(settings, team_alignment, as_of)
+    result = run_dated(settings, team_alignment, as_of)
     if fmt is OutputFormat.json:
         render_document(result.to_dict(), fmt, console=settings.console)
         return

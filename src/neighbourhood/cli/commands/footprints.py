@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -40,15 +40,20 @@ def _today() -> str:
     return dt.date.today().isoformat()
 
 
-def _scoped(settings: Settings, function, as_of: str, icb: str | None):
-    """Call a footprints function on the read-only store; a clear error for an unknown ICB."""
-    date = _date(as_of)
+def run_dated(settings: Settings, function, as_of: str, *args: Any, **kwargs: Any):
+    """`function(con, date, ...)` on the read-only store; exit 2 with its message on ValueError
+    (an unknown ICB, say)."""
+    date = _date(as_of or _today())
     with _open_existing(settings) as con:
         try:
-            return function(con, date, icb.upper() if icb else None)
+            return function(con, date, *args, **kwargs)
         except ValueError as error:
             settings.errors.print(f"[red]error:[/red] {error}")
             raise typer.Exit(2) from error
+
+
+def _scoped(settings: Settings, function, as_of: str, icb: str | None):
+    return run_dated(settings, function, as_of, icb.upper() if icb else None)
 
 
 @footprints_app.command("members")

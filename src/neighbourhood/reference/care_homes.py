@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from neighbourhood.checksums import sha256_of
 from neighbourhood.records import LoadError
 from neighbourhood.reference.common import (
     LINE,
@@ -27,7 +28,6 @@ from neighbourhood.reference.common import (
     frame_of,
     read_csv_rows,
     reject,
-    sha256_of,
     text,
 )
 

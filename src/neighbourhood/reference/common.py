@@ -1,4 +1,4 @@
-"""What every reference reader shares: checksums, CSV rows with their lines, dates, batches."""
+"""What every reference reader shares: CSV rows with their lines, dates, batches."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from neighbourhood.checksums import sha256_of  # noqa: F401  (re-exported)
 from neighbourhood.records import Batch, LoadError
 from neighbourhood.store.model import load_data_model
 

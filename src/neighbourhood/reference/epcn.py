@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from neighbourhood.checksums import sha256_of
 from neighbourhood.records import LoadError
 from neighbourhood.reference.common import (
     LINE,
@@ -24,7 +25,6 @@ from neighbourhood.reference.common import (
     iso_dates,
     read_csv_rows,
     reject,
-    sha256_of,
     text,
 )
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from neighbourhood.checksums import sha256_of
 from neighbourhood.reference.common import (
     LINE,
     Parsed,
@@ -20,7 +21,6 @@ from neighbourhood.reference.common import (
     iso_dates,
     read_csv_rows,
     reject,
-    sha256_of,
     text,
 )
 

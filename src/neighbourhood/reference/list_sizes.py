@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from neighbourhood.checksums import sha256_of
 from neighbourhood.records import LoadError
 from neighbourhood.reference.common import (
     LINE,
@@ -28,7 +29,6 @@ from neighbourhood.reference.common import (
     frame_of,
     read_csv_rows,
     reject,
-    sha256_of,
     text,
 )
 

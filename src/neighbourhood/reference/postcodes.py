@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from neighbourhood.checksums import sha256_of
 from neighbourhood.records import LoadError
-from neighbourhood.reference.common import LINE, Parsed, frame_of, read_csv_rows, sha256_of, text
+from neighbourhood.reference.common import LINE, Parsed, frame_of, read_csv_rows, text
 
 POSTCODE, LATITUDE, LONGITUDE = ("postcode", "pcds"), ("lat",), ("lon", "long")
 LSOA = ("lsoa_code", "lsoa21", "lsoa11")

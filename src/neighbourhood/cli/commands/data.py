@@ -13,7 +13,7 @@ from neighbourhood.cli.options import FormatOption
 from neighbourhood.cli.progress_bar import RichProgress
 from neighbourhood.cli.render import OutputFormat, render_document, render_rows
 from neighbourhood.overview import store_contents
-from neighbourhood.records import LoadError, load_paths
+from neighbourhood.records import LoadError, LoadReport, load_paths
 from neighbourhood.store import connect
 from neighbourhood.synthetic import DEFAULT_ICB, generate
 
@@ -65,21 +65,34 @@ def load(
     Rows that fail a check are kept in the quarantine table with file, line, field and reason.
     """
     settings: Settings = ctx.obj
+    report = load_into_store(settings, load_paths, paths, label="load")
+    render_load_report(report, fmt, settings, title=f"load {report.load_id}")
+
+
+def load_into_store(settings: Settings, loader, paths, *, label: str) -> LoadReport:
+    """Run `loader(con, paths, progress=...)` on the store with a progress bar; exit 1 with a
+    clear message (the store unchanged) when a file cannot be read at all."""
     con = connect(settings.db)
     try:
         with RichProgress(settings.errors) as progress:
-            report = load_paths(con, paths, progress=progress)
+            return loader(con, paths, progress=progress)
     except LoadError as error:
-        settings.errors.print(f"[red]load failed, store unchanged:[/red] {error}")
+        settings.errors.print(f"[red]{label} failed, store unchanged:[/red] {error}")
         raise typer.Exit(1) from error
     finally:
         con.close()
+
+
+def render_load_report(
+    report: LoadReport, fmt: OutputFormat, settings: Settings, *, title: str
+) -> None:
+    """The whole report as JSON, or one row per table: loaded, quarantined, already present."""
     document = report.to_dict()
     if fmt is OutputFormat.json:
         render_document(document, fmt, console=settings.console)
         return
     rows = [{"table": t, **counts} for t, counts in document["tables"].items()]
-    render_rows(rows, fmt, title=f"load {report.load_id}", console=settings.console)
+    render_rows(rows, fmt, title=title, console=settings.console)
 
 
 @app.command()

@@ -8,12 +8,10 @@ from typing import Annotated
 import typer
 
 from neighbourhood.cli.app import Settings, app
+from neighbourhood.cli.commands.data import load_into_store, render_load_report
 from neighbourhood.cli.options import FormatOption
-from neighbourhood.cli.progress_bar import RichProgress
-from neighbourhood.cli.render import OutputFormat, render_document, render_rows
-from neighbourhood.records import LoadError
+from neighbourhood.cli.render import OutputFormat, render_rows
 from neighbourhood.reference import load_reference
-from neighbourhood.store import connect
 
 reference_app = typer.Typer(
     help="Reference data: ODS epraccur and ePCN, GP list sizes, CQC care homes, postcodes."
@@ -36,24 +34,10 @@ def load(
     are not for the data model (e.g. epraccur rows that are not GP practices) are counted.
     """
     settings: Settings = ctx.obj
-    con = connect(settings.db)
-    try:
-        with RichProgress(settings.errors) as progress:
-            report = load_reference(con, paths or None, progress=progress)
-    except LoadError as error:
-        settings.errors.print(f"[red]reference load failed, store unchanged:[/red] {error}")
-        raise typer.Exit(1) from error
-    finally:
-        con.close()
-    document = report.to_dict()
-    if fmt is OutputFormat.json:
-        render_document(document, fmt, console=settings.console)
-        return
-    rows = [{"table": t, **counts} for t, counts in document["tables"].items()]
-    render_rows(rows, fmt, title=f"reference load {report.load_id}", console=settings.console)
+    report = load_into_store(settings, load_reference, paths or None, label="reference load")
+    render_load_report(report, fmt, settings, title=f"reference load {report.load_id}")
     skipped = [
-        {"file": Path(s["path"]).name, "reason": s["reason"], "rows": s["rows"]}
-        for s in document.get("skipped", [])
+        {"file": Path(s.path).name, "reason": s.reason, "rows": s.rows} for s in report.skipped
     ]
     if skipped and fmt is OutputFormat.table:
         render_rows(

@@ -70,13 +70,11 @@ def render_document(document: Mapping[str, Any], fmt: OutputFormat, *, console: 
     if fmt is OutputFormat.json:
         sys.stdout.write(json.dumps(document, indent=2, default=_plain) + "\n")
         return
-    for section, rows in document.items():
-        if isinstance(rows, list) and rows and isinstance(rows[0], Mapping):
-            if fmt is OutputFormat.csv:
-                sys.stdout.write(f"# {section}\n")
-            render_rows(rows, fmt, title=section.replace("_", " "), console=console)
-        elif fmt is OutputFormat.table and not isinstance(rows, list | dict):
-            console.print(f"[bold]{section.replace('_', ' ')}[/bold]: {rows}")
+    for section, value in document.items():
+        if isinstance(value, list) and value and isinstance(value[0], Mapping):
+            render_sections({section: value}, fmt, console=console)
+        elif fmt is OutputFormat.table and not isinstance(value, list | dict):
+            console.print(f"[bold]{section.replace('_', ' ')}[/bold]: {value}")
 
 
 def render_sections(sections: Mapping[str, Rows], fmt: OutputFormat, *, console: Console) -> None:

@@ -1,5 +1,10 @@
 """Compute: what the store holds, summarised for the demo and `neighbourhood status`."""
 
-from neighbourhood.overview.summary import headline_figures, pcn_summary, store_contents
+from neighbourhood.overview.summary import (
+    headline_figures,
+    pcn_summary,
+    quarantined_rows,
+    store_contents,
+)
 
-__all__ = ["headline_figures", "pcn_summary", "store_contents"]
+__all__ = ["headline_figures", "pcn_summary", "quarantined_rows", "store_contents"]

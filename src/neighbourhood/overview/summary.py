@@ -49,6 +49,19 @@ def store_contents(con: duckdb.DuckDBPyConnection) -> list[Row]:
     return out
 
 
+def quarantined_rows(
+    con: duckdb.DuckDBPyConnection, *, table: str | None = None, limit: int = 50
+) -> list[Row]:
+    """Rejected rows in file and line order, optionally for one target table."""
+    return _rows(
+        con,
+        """SELECT target_table, file_path, line, field, reason, raw FROM quarantine
+           WHERE $table IS NULL OR target_table = $table
+           ORDER BY file_path, line LIMIT $limit""",
+        {"table": table, "limit": limit},
+    )
+
+
 _AGE = """(year($as_of) - year(p.birth_month)
           - CASE WHEN month($as_of) < month(p.birth_month) THEN 1 ELSE 0 END)"""
 

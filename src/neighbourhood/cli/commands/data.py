@@ -12,7 +12,7 @@ from neighbourhood.cli.app import Settings, app
 from neighbourhood.cli.options import FormatOption
 from neighbourhood.cli.progress_bar import RichProgress
 from neighbourhood.cli.render import OutputFormat, render_document, render_rows
-from neighbourhood.overview import store_contents
+from neighbourhood.overview import quarantined_rows, store_contents
 from neighbourhood.records import LoadError, LoadReport, load_paths
 from neighbourhood.store import connect
 from neighbourhood.synthetic import DEFAULT_ICB, generate
@@ -114,14 +114,7 @@ def quarantine(
     """Rows that loads rejected, with file, line, field and reason."""
     settings: Settings = ctx.obj
     with _open_existing(settings) as con:
-        cursor = con.execute(
-            """SELECT target_table, file_path, line, field, reason, raw FROM quarantine
-               WHERE $table IS NULL OR target_table = $table
-               ORDER BY file_path, line LIMIT $limit""",
-            {"table": table, "limit": limit},
-        )
-        names = [d[0] for d in cursor.description]
-        rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+        rows = quarantined_rows(con, table=table, limit=limit)
     render_rows(rows, fmt, title="quarantine", console=settings.console)
 
 

@@ -14,6 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "neighbourhood"
 RANK = {
     "progress": 0,
     "checksums": 0,
+    "identifiers": 0,
     "store": 0,
     "sources": 1,
     "synthetic": 1,

@@ -65,7 +65,10 @@ def test_status_without_a_store_says_so(tmp_path):
 def test_db_comes_from_the_environment(tmp_path):
     db = tmp_path / "env.duckdb"
     con = connect(db)
-    con.execute("INSERT INTO patients VALUES ('P1', DATE '1950-01-01', 'male', NULL, NULL, NULL)")
+    con.execute(
+        "INSERT INTO patients (patient_id, birth_month, sex) "
+        "VALUES ('P1', DATE '1950-01-01', 'male')"
+    )
     con.close()
     result = invoke("status", "--format", "json", env={"NEIGHBOURHOOD_DB": str(db)})
     assert result.exit_code == 0

@@ -33,7 +33,7 @@ INSERT INTO org_memberships VALUES
   ('A2', 'U1', 'practice_in_pcn', DATE '2024-04-01', NULL),
   ('B1', 'U2', 'practice_in_pcn', DATE '2019-07-01', DATE '2020-03-31'),
   ('CH1', 'U1', 'care_home_aligned_to_pcn', DATE '2020-10-01', NULL);
-INSERT INTO patients VALUES
+INSERT INTO patients (patient_id, birth_month, sex, lsoa_code, imd_decile, date_of_death) VALUES
   ('P1', DATE '1958-07-01', 'female', NULL, NULL, NULL),
   ('P2', DATE '1960-01-01', 'male', NULL, NULL, DATE '2025-01-01'),
   ('P3', DATE '1930-05-01', 'female', NULL, NULL, NULL),

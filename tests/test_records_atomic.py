@@ -52,10 +52,8 @@ def unreadable(folder: Path, kind: str) -> tuple[Path, str]:
             return folder / "patients.csv", "no such file"
         case "missing_column":
             path = folder / "patients.csv"
-            path.write_text(
-                "patient_id,birth_month,sex,lsoa_code,imd_decile\nP-1,1950-01-01,male,,\n"
-            )
-            return path, "lacks column(s) of patients: date_of_death"
+            path.write_text("patient_id,sex,lsoa_code,imd_decile,date_of_death\nP-1,male,,,\n")
+            return path, "lacks required column(s) of patients: birth_month"
         case "extra_column":
             path = folder / "patients.csv"
             path.write_text(PATIENTS_HEADER.rstrip() + ",nhs_number\nP-1,1950-01-01,male,,,,1\n")

@@ -71,9 +71,9 @@ def test_every_loadable_table_loads_with_its_types(con):
     ]
     assert rows(con, "patients") == sorted(
         [
-            ("PAT-0001", D(1950, 7, 1), "female", "E01010001", 3, None),
-            ("PAT-0002", D(1938, 1, 1), "male", "E01010002", 10, D(2024, 2, 3)),
-            ("PAT-0003", D(2001, 12, 1), "indeterminate", None, None, None),
+            ("PAT-0001", D(1950, 7, 1), "female", "E01010001", 3, None, None, None),
+            ("PAT-0002", D(1938, 1, 1), "male", "E01010002", 10, D(2024, 2, 3), None, None),
+            ("PAT-0003", D(2001, 12, 1), "indeterminate", None, None, None, None, None),
         ],
         key=repr,
     )

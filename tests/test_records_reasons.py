@@ -57,6 +57,18 @@ CASES = [
     ("workforce", {"wte": "3"}, "wte", "3 is above the maximum 2"),
     ("clinical_events", {"snomed_code": "1234"}, "snomed_code",
      "'1234' does not match the pattern ^[1-9][0-9]{5,17}$"),
+    # 22298006 (myocardial infarction) with its last digit changed: the Verhoeff digit fails
+    ("clinical_events", {"snomed_code": "22298007"}, "snomed_code",
+     "'22298007' fails the SNOMED CT Verhoeff check digit"),
+    # a float-mangled dm+d id as it appears in the published GM SDE code sets
+    ("medications_issued", {"dmd_code": "21678411000001100"}, "dmd_code",
+     "'21678411000001100' fails the SNOMED CT Verhoeff check digit"),
+    # 100001017 has a valid check digit but partition 01: a description id, not a concept
+    ("clinical_events", {"snomed_code": "100001017"}, "snomed_code",
+     "'100001017' has partition 01 (description); a record needs a concept id "
+     "(partition 00 or 10)"),
+    ("patients", {"postcode_district": "LS17 7DF"}, "postcode_district",
+     "'LS17 7DF' does not match the pattern ^[A-Z]{1,2}[0-9][A-Z0-9]?$"),
     ("clinical_events", {"event_date": "2031-01-01"}, "event_date", "2031-01-01 is in the future"),
     # 01:30 BST on 1 June 2025 is 00:30 UTC, after the moment of loading (midnight UTC)
     ("community_referrals", {"received_at": "2025-06-01T01:30:00+01:00"}, "received_at",
@@ -81,7 +93,7 @@ CASES = [
 
 def csv_text(table: str, rows: list[dict[str, str]]) -> str:
     names = load_data_model().table(table).column_names
-    lines = [",".join(names)] + [",".join(row[n] for n in names) for row in rows]
+    lines = [",".join(names)] + [",".join(row.get(n, "") for n in names) for row in rows]
     return "\n".join(lines) + "\n"
 
 

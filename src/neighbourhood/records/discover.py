@@ -103,9 +103,11 @@ def check_header(path: Path, header: tuple[str, ...], table: Table) -> None:
     duplicated = sorted({name for name in header if header.count(name) > 1})
     if duplicated:
         raise LoadError(f"{where}: column(s) given twice: {', '.join(duplicated)}")
-    missing = [name for name in table.column_names if name not in header]
+    missing = [c.name for c in table.columns if c.required and c.name not in header]
     if missing:
-        raise LoadError(f"{where}: header lacks column(s) of {table.name}: {', '.join(missing)}")
+        raise LoadError(
+            f"{where}: header lacks required column(s) of {table.name}: {', '.join(missing)}"
+        )
     unknown = [name for name in header if name not in table.column_names]
     if unknown:
         raise LoadError(f"{where}: unknown column(s) for {table.name}: {', '.join(unknown)}")

@@ -15,7 +15,7 @@ from neighbourhood.progress import SILENT, Progress
 from neighbourhood.records.discover import discover
 from neighbourhood.records.read import LINE, SHAPE_FIELD, SOURCE, SOURCE_LINE, read_staged
 from neighbourhood.records.report import FileReport, LoadReport, TableCounts
-from neighbourhood.records.validate import STAGE, checked_query, literal
+from neighbourhood.records.validate import STAGE, checked_query, literal, register_functions
 from neighbourhood.store.ddl import quote
 from neighbourhood.store.model import Table, load_data_model
 
@@ -241,6 +241,7 @@ def run_load(
     load_id = new_load_id(dt.datetime.now(dt.UTC))
     (bar,) = con.execute("SELECT current_setting('enable_progress_bar')").fetchone()
     con.execute("SET enable_progress_bar = false")  # DuckDB's own bar would write to stdout
+    register_functions(con)
     con.execute("BEGIN TRANSACTION")
     try:
         reports = _load_all(con, files, load_id, now, progress, stage)

@@ -28,8 +28,9 @@ SOURCE = "_source"  # where a row came from when that is more than the file (a w
 
 
 def _finish(columns: dict[str, pa.Array], lines, shapes=None, raws=None) -> pa.Table:
+    """Optional columns the file leaves out (None in `columns`) come back all missing."""
     n = len(lines)
-    data = dict(columns)
+    data = {k: pa.nulls(n, pa.string()) if v is None else v for k, v in columns.items()}
     data[LINE] = pa.array(lines, pa.int64())
     data[SHAPE] = pa.array(shapes, pa.string()) if shapes is not None else pa.nulls(n, pa.string())
     data[RAW] = pa.array(raws, pa.string()) if raws is not None else pa.nulls(n, pa.string())
@@ -69,7 +70,8 @@ def _read_csv_fast(file: ExtractFile) -> pa.Table | None:
     # newlines and skipped blank lines both add lines, so they can't cancel out.
     if table.num_rows != file.physical_lines - 1:
         return None
-    columns = {name: table.column(name) for name in file.table.column_names}
+    given = set(table.column_names)
+    columns = {n: table.column(n) if n in given else None for n in file.table.column_names}
     return _finish(columns, range(2, table.num_rows + 2))
 
 
@@ -106,7 +108,10 @@ def _read_csv_careful(file: ExtractFile) -> pa.Table:
         raise _utf8_error(file) from error
     except csv.Error as error:
         raise LoadError(f"{file.path}: line {reader.line_num}: not valid CSV ({error})") from error
-    columns = {name: pa.array(values[name], pa.string()) for name in file.table.column_names}
+    columns = {
+        n: pa.array(values[n], pa.string()) if n in values else None
+        for n in file.table.column_names
+    }
     return _finish(columns, lines, shapes, raws)
 
 
@@ -115,8 +120,11 @@ def _read_parquet(file: ExtractFile) -> pa.Table:
         table = pq.read_table(file.path)
     except (pa.ArrowException, OSError) as error:
         raise LoadError(f"{file.path}: not a readable Parquet file ({error})") from error
-    columns = {}
+    columns: dict[str, pa.Array | None] = {}
     for name in file.table.column_names:
+        if name not in table.column_names:
+            columns[name] = None
+            continue
         column = table.column(name)
         if pa.types.is_timestamp(column.type):
             if column.type.tz is None:

@@ -2,15 +2,19 @@
 
 For each row the query gives the typed values and `_problem`: the first failing check as
 {field, reason} (null when the row is good). Checks run column by column in declared order
-(required, type, values, pattern, min, max, first_of_month, not_future, references,
-within_life), then the table's row checks. References look in the store table, which within
-a load already holds the rows accepted earlier in the same load.
+(required, type, values, pattern, snomed_ct_id (checked in Python once per distinct code), min,
+max, first_of_month, not_future, references, within_life), then the table's row checks.
+References look in the store table, which within a load already holds the rows accepted
+earlier in the same load.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
+
+from neighbourhood.identifiers import sctid_problem
 from neighbourhood.store.ddl import quote
 from neighbourhood.store.model import Column, Table
 
@@ -31,6 +35,22 @@ TYPE_NAMES = {
     "instant": "a valid instant (expected ISO 8601, e.g. 2025-03-01T09:15:00Z)",
 }
 STAGE = "_stage"
+SCTID_FUNCTION = "neighbourhood_sctid_problem"
+
+
+def _sctid_reason(code: str | None) -> str | None:
+    return None if code is None else sctid_problem(code)
+
+
+def register_functions(con: duckdb.DuckDBPyConnection) -> None:
+    """The Python checks the generated SQL calls (once per connection)."""
+    exists = con.execute(
+        "SELECT 1 FROM duckdb_functions() WHERE function_name = ?", [SCTID_FUNCTION]
+    ).fetchall()
+    if not exists:
+        con.create_function(
+            SCTID_FUNCTION, _sctid_reason, ["VARCHAR"], "VARCHAR", null_handling="special"
+        )
 
 
 def literal(value: object) -> str:
@@ -118,6 +138,9 @@ def _column_checks(column: Column, now: dt.datetime) -> list[tuple[str, str]]:
                 f"{quoted_text} || {literal(' does not match the pattern ' + pattern)}",
             )
         )
+    if column.constraint("snomed_ct_id"):
+        alias = quote("_sct_" + name)
+        checks.append((f"{alias}.reason IS NOT NULL", f"{alias}.reason"))
     for bound, operator, words in (
         ("min", "<", "below the minimum"),
         ("max", ">", "above the maximum"),
@@ -195,6 +218,13 @@ def _joins(table: Table) -> str:
             joins.append(
                 f"LEFT JOIN (SELECT DISTINCT {quote(target_column)} AS k "
                 f"FROM {quote(target_table)}) {alias} ON {alias}.k = typed.{quote(column.name)}"
+            )
+        if column.constraint("snomed_ct_id"):
+            alias, v = quote("_sct_" + column.name), text_of(column)
+            joins.append(
+                f"LEFT JOIN (SELECT k, {SCTID_FUNCTION}(k) AS reason FROM "
+                f"(SELECT DISTINCT {v} AS k FROM texts WHERE {v} IS NOT NULL)) {alias} "
+                f"ON {alias}.k = typed.{v}"
             )
     if table.needs_patient:
         joins.append(

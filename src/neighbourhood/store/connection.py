@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from neighbourhood.store.ddl import schema_sql
+from neighbourhood.store.ddl import quote, schema_sql, sql_type
 from neighbourhood.store.model import load_data_model
 
 DEFAULT_DB = "neighbourhood.duckdb"
@@ -34,4 +34,22 @@ def connect(
     con.execute("SET TimeZone = 'UTC'")
     if not read_only:
         con.execute(schema_sql(load_data_model()))
+        _add_new_columns(con)
     return con
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """A store made by an earlier version gains the columns declared since (empty)."""
+    present = set(
+        con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema()"
+        ).fetchall()
+    )
+    for table in load_data_model().tables:
+        for column in table.columns:
+            if (table.name, column.name) not in present:
+                con.execute(
+                    f"ALTER TABLE {quote(table.name)} "
+                    f"ADD COLUMN {quote(column.name)} {sql_type(column)}"
+                )

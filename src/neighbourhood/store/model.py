@@ -21,6 +21,7 @@ CONSTRAINT_NAMES = (
     "not_future",
     "first_of_month",
     "within_life",
+    "snomed_ct_id",
 )
 ROW_CHECK_RULES = ("not_before",)
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -56,6 +57,8 @@ class Column:
                 "instant",
             ):
                 raise DataModelError(f"column {self.name}: {name} needs a date or instant")
+            if name == "snomed_ct_id" and self.type != "text":
+                raise DataModelError(f"column {self.name}: snomed_ct_id needs a text column")
 
     def constraint(self, name: str, default: Any = None) -> Any:
         return dict(self.constraints).get(name, default)

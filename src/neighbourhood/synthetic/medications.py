@@ -8,6 +8,7 @@ from functools import cache
 
 import numpy as np
 
+from neighbourhood.identifiers import sctid_problem
 from neighbourhood.sources import read_gm_sde_codes
 from neighbourhood.synthetic.calibration import figure
 
@@ -43,7 +44,10 @@ def medicine_pool() -> np.ndarray:
     to a prime count."""
     codes = read_gm_sde_codes()
     chosen = codes[codes["concept"].isin(MEDICINE_CONCEPTS)]["code"]
-    pool = np.array(sorted(set(chosen[chosen.str.fullmatch(r"[1-9][0-9]{5,17}")])), dtype=object)
+    # Some rows of the published file carry ids mangled by floating point (e.g.
+    # 21678411000001100 for 21678411000001105); the Verhoeff check digit keeps them out.
+    valid = sorted(c for c in set(chosen) if sctid_problem(c) is None)
+    pool = np.array(valid, dtype=object)
     # A prime pool size makes every stride give distinct medicines for one patient.
     size = pool.size
     while any(size % k == 0 for k in range(2, int(size**0.5) + 1)):

@@ -35,14 +35,20 @@ def _column(values: pa.ChunkedArray | pa.Array, kind: str) -> pa.Array:
 
 
 def conform(table: pa.Table | None, spec: Table) -> pa.Table:
-    """`table` with exactly the declared columns, order and types (empty if None)."""
+    """`table` with exactly the declared columns, order and types (empty if None); an
+    optional column the generator does not make is written empty."""
     schema = pa.schema([(c.name, ARROW_TYPES[c.type]) for c in spec.columns])
     if table is None or table.num_rows == 0:
         return schema.empty_table()
-    missing = [c.name for c in spec.columns if c.name not in table.column_names]
+    missing = [c.name for c in spec.columns if c.required and c.name not in table.column_names]
     if missing:
         raise ValueError(f"table {spec.name} lacks columns {missing}")
-    arrays = [_column(table[c.name], c.type) for c in spec.columns]
+    arrays = [
+        _column(table[c.name], c.type)
+        if c.name in table.column_names
+        else pa.nulls(table.num_rows, ARROW_TYPES[c.type])
+        for c in spec.columns
+    ]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 

@@ -86,7 +86,7 @@ def test_quarantine_lists_rejected_rows_as_csv(tmp_path):
         """
     )
     con.close()
-    result = invoke("--db", str(db), "quarantine", "--table", "patients", "--format", "csv")
+    result = invoke("--db", str(db), "quarantine", "list", "--table", "patients", "--format", "csv")
     assert result.exit_code == 0
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [(r["file_path"], r["line"], r["field"], r["reason"]) for r in rows] == [

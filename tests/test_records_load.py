@@ -239,7 +239,7 @@ def test_quarantine_keeps_the_row_as_written(con, tmp_path):
     report = load_paths(con, [path], now=NOW)
     (raw, field, reason) = con.execute("SELECT raw, field, reason FROM quarantine").fetchone()
     assert (field, reason) == ("org_type", "'shop' is not one of: region, icb, sub_icb, pcn, "
-                               "practice, care_home, community_team, provider")  # fmt: skip
+                               "practice, care_home, community_team, provider, other")  # fmt: skip
     assert json.loads(raw) == {
         "org_code": "ZZ1", "org_type": " shop ", "name": "Corner Shop", "postcode": "",
         "open_date": "2020-02-30", "close_date": "",

@@ -55,7 +55,7 @@ def test_batch_rows_are_checked_and_quarantined_with_their_source_line():
             13,
             "org_type",
             "'nonsense' is not one of: region, icb, sub_icb, pcn, practice, care_home, "
-            "community_team, provider",
+            "community_team, provider, other",
         ),
     ]
     assert con.execute("SELECT rows_read FROM load_log").fetchall() == [(5,)]

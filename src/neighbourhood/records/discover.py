@@ -9,6 +9,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -29,10 +30,23 @@ class ExtractFile:
     synthetic: bool
     header: tuple[str, ...]
     physical_lines: int  # CSV only: lines in the file, counting an unterminated last one
+    mapped: bool = False  # read through a column mapping file (mapping.py), header = export's
 
     def __post_init__(self) -> None:
         if self.file_format not in FORMATS.values():
             raise ValueError(f"unknown file format {self.file_format!r}")
+
+
+class FileMapping(Protocol):
+    """A column mapping (mapping.py): for the files it applies to, it names the target table
+    and checks the header instead of the table's declared columns."""
+
+    @property
+    def table(self) -> Table: ...
+
+    def applies_to(self, path: Path) -> bool: ...
+
+    def check_header(self, path: Path, header: tuple[str, ...]) -> None: ...
 
 
 def target_table_name(path: Path) -> str:
@@ -113,11 +127,14 @@ def check_header(path: Path, header: tuple[str, ...], table: Table) -> None:
         raise LoadError(f"{where}: unknown column(s) for {table.name}: {', '.join(unknown)}")
 
 
-def discover(paths: Sequence[str | Path], model: DataModel) -> list[ExtractFile]:
+def discover(
+    paths: Sequence[str | Path], model: DataModel, *, mapping: FileMapping | None = None
+) -> list[ExtractFile]:
     """Every file to load, in data-model table order, checked to be readable as far as its header.
 
     A directory contributes its *.csv and *.parquet files (not recursively); the
-    manifest.json beside a file says whether it is synthetic.
+    manifest.json beside a file says whether it is synthetic. A file `mapping` applies to
+    goes to the mapping's table whatever its name, its header checked against the mapping.
     """
     if not paths:
         raise LoadError("no files given to load")
@@ -131,7 +148,8 @@ def discover(paths: Sequence[str | Path], model: DataModel) -> list[ExtractFile]
             if path in seen:
                 continue
             seen.add(path)
-            name = target_table_name(path)
+            mapped = mapping is not None and mapping.applies_to(path)
+            name = mapping.table.name if mapped else target_table_name(path)
             if name not in loadable:
                 raise LoadError(
                     f"{path}: no loadable table {name!r} in the data model "
@@ -140,7 +158,10 @@ def discover(paths: Sequence[str | Path], model: DataModel) -> list[ExtractFile]
             table = loadable[name]
             file_format = FORMATS[path.suffix.lower()]
             header = _csv_header(path) if file_format == "csv" else _parquet_header(path)
-            check_header(path, header, table)
+            if mapped:
+                mapping.check_header(path, header)
+            else:
+                check_header(path, header, table)
             sha256, lines = _scan_bytes(path)
             found.append(
                 ExtractFile(
@@ -151,6 +172,7 @@ def discover(paths: Sequence[str | Path], model: DataModel) -> list[ExtractFile]
                     synthetic=_manifest_says_synthetic(path.parent),
                     header=header,
                     physical_lines=lines,
+                    mapped=mapped,
                 )
             )
     return sorted(found, key=lambda f: (order[f.table.name], str(f.path)))

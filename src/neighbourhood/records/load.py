@@ -13,7 +13,18 @@ import pyarrow as pa
 
 from neighbourhood.progress import SILENT, Progress
 from neighbourhood.records.discover import discover
-from neighbourhood.records.read import LINE, SHAPE_FIELD, SOURCE, SOURCE_LINE, read_staged
+from neighbourhood.records.mapping import load_mapping
+from neighbourhood.records.pseudonymise import Pseudonymiser
+from neighbourhood.records.read import (
+    LINE,
+    RAW,
+    SHAPE,
+    SHAPE_FIELD,
+    SOURCE,
+    SOURCE_LINE,
+    Restart,
+    read_staged,
+)
 from neighbourhood.records.report import FileReport, LoadReport, TableCounts
 from neighbourhood.records.validate import STAGE, checked_query, literal, register_functions
 from neighbourhood.store.ddl import quote
@@ -271,11 +282,22 @@ def load_paths(
     *,
     progress: Progress = SILENT,
     now: dt.datetime | None = None,
+    mapping: Path | None = None,
+    pseudonymiser: Pseudonymiser | None = None,
 ) -> LoadReport:
     """Load extract files (or folders of them) into the store, all or nothing.
 
-    Raises LoadError, with the store unchanged, when a file cannot be read at all.
+    With `mapping` (a column mapping file, see mapping.py), the files it applies to are
+    clinical-system exports read through it into its table; `pseudonymiser` holds the key for
+    the columns it pseudonymises. Raises LoadError, with the store unchanged, when a file
+    (or the mapping) cannot be used at all.
     """
     moment = moment_of(now)
-    files = discover(paths, load_data_model())
-    return run_load(con, files, stage=read_staged, progress=progress, now=moment)
+    model = load_data_model()
+    if mapping is None:
+        files = discover(paths, model)
+        return run_load(con, files, stage=read_staged, progress=progress, now=moment)
+    rules = load_mapping(mapping, model)
+    stage = rules.stage_function(pseudonymiser)
+    files = discover(paths, model, mapping=rules)
+    return run_load(con, files, stage=stage, progress=progress, now=moment)

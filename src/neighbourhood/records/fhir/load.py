@@ -43,7 +43,7 @@ NOT_FHIR = ("manifest.json",)  # the extract manifest, not a resource
 
 @dataclass(frozen=True)
 class FhirFileReport:
-    path: str
+    path: str  # as given; the store knows the file as `stored_path`
     sha256: str
     entries: int | None  # None when the file was loaded before and not read again
     mapped: int = 0
@@ -101,6 +101,12 @@ def discover_fhir(paths: Sequence[str | Path]) -> list[Path]:
         else:
             found.append(path.resolve())
     return list(dict.fromkeys(found))
+
+
+def stored_path(path: Path, sha256: str) -> Path:
+    """How the store names a FHIR file: its folder and checksum, never its name, since
+    exports often name files after the patient (Synthea writes Given_Family_uuid.json)."""
+    return path.parent / f"sha256-{sha256[:16]}{path.suffix.lower()}"
 
 
 class _Rows:
@@ -215,7 +221,7 @@ def _outcomes(con: duckdb.DuckDBPyConnection, work: _FileWork, load_id: str) -> 
             "SELECT line, count(*) FROM quarantine WHERE load_id = ? AND file_path = ? "
             "AND (target_table <> ? OR reason NOT LIKE 'duplicate of line%') "
             "GROUP BY line",
-            [load_id, str(work.path), LINKS_TABLE],
+            [load_id, str(stored_path(work.path, work.sha256)), LINKS_TABLE],
         ).fetchall()
     )
     quarantined = sum(1 for line, n in work.primary_rows.items() if rejected.get(line, 0) >= n)
@@ -259,7 +265,7 @@ def load_fhir(
         progress.step("read FHIR files", 1, steps)
     model = load_data_model()
     batches = [
-        Batch(model.table(table), item.path, item.sha256, rows.table())
+        Batch(model.table(table), stored_path(item.path, item.sha256), item.sha256, rows.table())
         for item in work
         for table, rows in item.rows.items()
     ]

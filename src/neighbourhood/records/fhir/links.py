@@ -101,7 +101,7 @@ class LinkIndex:
             return None, None
         if key.startswith("Organization?identifier=" + ODS_ORGANISATION_SYSTEM + "|"):
             found = self._here.get(_digest(key))
-            return key, found or Target("Organization", key.rsplit("|", 1)[1].strip())
+            return key, found or Target("Organization", key.rsplit("|", 1)[1].strip().upper())
         digest = _digest(key)
         found = self._here.get(digest)
         if found is None:

@@ -110,24 +110,41 @@ def stored_path(path: Path, sha256: str) -> Path:
 
 
 class _Rows:
-    """Rows of one file for one table, as text columns with the entry number."""
+    """Rows of one file for one table, as text columns with the entry number; moved into
+    Arrow every CHUNK rows, where a value costs its bytes rather than a Python object."""
+
+    CHUNK = 50_000
 
     def __init__(self, columns: tuple[str, ...]) -> None:
-        self.columns = columns
-        self.values: dict[str, list[str | None]] = {c: [] for c in (*columns, SHAPE, SHAPE_FIELD)}
+        self.columns = (*columns, SHAPE, SHAPE_FIELD)
+        self._fresh()
+        self.chunks: list[pa.RecordBatch] = []
+
+    def _fresh(self) -> None:
+        self.values: list[list[str | None]] = [[] for _ in self.columns]
         self.lines: list[int] = []
 
     def add(self, position: int, row: dict[str, str | None], problem: tuple | None) -> None:
         self.lines.append(position)
-        for column in self.columns:
-            self.values[column].append(row.get(column))
-        self.values[SHAPE].append(problem[1] if problem else None)
-        self.values[SHAPE_FIELD].append(problem[0] if problem else None)
+        values = self.values
+        for i, column in enumerate(self.columns[:-2]):
+            values[i].append(row.get(column))
+        values[-2].append(problem[1] if problem else None)
+        values[-1].append(problem[0] if problem else None)
+        if len(self.lines) >= self.CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.lines:
+            return
+        arrays = [pa.array(v, pa.string()) for v in self.values]
+        arrays.append(pa.array(self.lines, pa.int64()))
+        self.chunks.append(pa.RecordBatch.from_arrays(arrays, names=[*self.columns, LINE]))
+        self._fresh()
 
     def table(self) -> pa.Table:
-        data = {c: pa.array(v, pa.string()) for c, v in self.values.items()}
-        data[LINE] = pa.array(self.lines, pa.int64())
-        return pa.table(data)
+        self._flush()
+        return pa.Table.from_batches(self.chunks)
 
 
 @dataclass
@@ -154,7 +171,7 @@ def _already_loaded(con: duckdb.DuckDBPyConnection, sha256: str) -> bool:
 
 
 def _index(work: _FileWork, ctx: Context, links: LinkIndex) -> None:
-    for entry in entries(work.path):
+    for entry in entries(work.path, types=INDEXED_TYPES):
         resource = entry.resource
         if resource is None or resource["resourceType"] not in INDEXED_TYPES:
             continue

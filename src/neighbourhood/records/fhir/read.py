@@ -12,6 +12,7 @@ line in an NDJSON file, 1 for a file holding one resource.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,10 +111,19 @@ def _json_entries(path: Path) -> Iterator[Entry]:
             raise LoadError(f"{path}: not valid JSON after entry {position} ({error})") from error
 
 
-def _ndjson_entries(path: Path) -> Iterator[Entry]:
+def _type_filter(types: tuple[str, ...] | None):
+    """A byte test that a line may hold one of `types`, to spare parsing lines that cannot."""
+    if types is None:
+        return None
+    names = "|".join(re.escape(t) for t in types)
+    return re.compile(rb'"resourceType"\s*:\s*"(?:' + names.encode() + rb')"').search
+
+
+def _ndjson_entries(path: Path, types: tuple[str, ...] | None = None) -> Iterator[Entry]:
+    may_hold = _type_filter(types)
     with path.open("rb") as handle:
         for line_number, line in enumerate(handle, 1):
-            if not line.strip():
+            if not line.strip() or (may_hold is not None and not may_hold(line)):
                 continue
             try:
                 resource = orjson.loads(line)
@@ -163,13 +173,16 @@ def _xml_entry(element: ElementTree.Element) -> dict[str, Any]:
     return entry
 
 
-def entries(path: Path) -> Iterator[Entry]:
-    """The entries of one FHIR file, streamed; LoadError when the file cannot be read at all."""
+def entries(path: Path, *, types: tuple[str, ...] | None = None) -> Iterator[Entry]:
+    """The entries of one FHIR file, streamed; LoadError when the file cannot be read at all.
+
+    With `types`, entries of other types may be left out (NDJSON lines that cannot hold one
+    are not parsed); the caller must still check each entry's type."""
     suffix = path.suffix.lower()
     if not path.is_file():
         raise LoadError(f"{path}: no such file")
     if suffix == ".ndjson":
-        return _ndjson_entries(path)
+        return _ndjson_entries(path, types)
     if suffix == ".xml":
         return _xml_entries(path)
     if suffix == ".json":

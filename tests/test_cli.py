@@ -113,7 +113,12 @@ def test_synth_writes_a_synthetic_manifest(small_extract):
 def test_load_reports_json_and_a_rerun_changes_nothing(small_extract, tmp_path):
     db = str(tmp_path / "s.duckdb")
     first = json.loads(invoke("--db", db, "load", str(small_extract), "-f", "json").stdout)
-    assert first["tables"]["patients"] == {"loaded": 3000, "quarantined": 0, "already_present": 0}
+    assert first["tables"]["patients"] == {
+        "loaded": 3000,
+        "quarantined": 0,
+        "already_present": 0,
+        "updated": 0,
+    }
     assert all(counts["quarantined"] == 0 for counts in first["tables"].values())
     con = connect(db, read_only=True)
     before = {
@@ -190,7 +195,7 @@ def test_demo_refuses_a_store_with_real_data(tmp_path):
     con = connect(db)
     con.execute(
         """INSERT INTO load_log VALUES ('L1', now()::TIMESTAMP, '/x/patients.csv', 'abc',
-           'patients', 1, 1, 0, 0, false)"""
+           'patients', 1, 1, 0, 0, 0, false)"""
     )
     con.close()
     result = runner.invoke(app, ["--db", str(db), "demo", "--patients", "200"])

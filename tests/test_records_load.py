@@ -31,7 +31,9 @@ def assert_every_row_accounted_for(report: LoadReport) -> None:
         counts = file.counts
         expected = data_lines(Path(file.path)) if file.path.endswith(".csv") else file.rows_read
         assert file.rows_read == expected
-        assert counts.loaded + counts.quarantined + counts.already_present == expected
+        assert counts.loaded + counts.quarantined + counts.already_present + counts.updated == (
+            expected
+        )
 
 
 def rows(con, table: str) -> list[tuple]:
@@ -139,7 +141,7 @@ def test_every_loadable_table_loads_with_its_types(con):
 def test_report_dict_has_the_cli_shape(con):
     document = load_paths(con, [GOOD / "organisations.csv"], now=NOW).to_dict()
     assert document["tables"] == {
-        "organisations": {"loaded": 9, "quarantined": 0, "already_present": 0}
+        "organisations": {"loaded": 9, "quarantined": 0, "already_present": 0, "updated": 0}
     }
     assert document["files"][0]["path"] == str((GOOD / "organisations.csv").resolve())
     assert json.loads(json.dumps(document)) == document
@@ -175,7 +177,7 @@ def test_two_overlapping_files_in_one_load(con, tmp_path):
     first = write(tmp_path / "patients.part1.csv", header + "P-001,1950-01-01,male,,,\n")
     write(
         tmp_path / "patients.part2.csv",
-        header + "PAT-0001,1950-07-01,female,,,\nP-002,1950-01-01,male,,,\n"
+        header + "PAT-0001,1950-07-01,female,E01010001,3,\nP-002,1950-01-01,male,,,\n"
         "P-001,1950-01-01,male,,,\n",
     )
     write(tmp_path / "patients.part3.csv", header + "P-003,1950-01-01,male,,,\n")

@@ -19,7 +19,12 @@ def test_reference_load_prints_counts_and_reruns_cleanly(tmp_path):
     first = CliRunner().invoke(app, [*args, "--format", "json"])
     assert first.exit_code == 0, first.output
     tables = json.loads(first.stdout)["tables"]
-    assert tables["organisations"] == {"loaded": 6, "quarantined": 5, "already_present": 0}
+    assert tables["organisations"] == {
+        "loaded": 6,
+        "quarantined": 5,
+        "already_present": 0,
+        "updated": 0,
+    }
     again = CliRunner().invoke(app, [*args, "--format", "csv"])
     assert again.exit_code == 0, again.output
     assert "organisations,0,0,11" in again.stdout

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -94,6 +94,53 @@ def _mark_earlier_duplicates(con: duckdb.DuckDBPyConnection, table: Table) -> No
     )
 
 
+def _remember_keys(con: duckdb.DuckDBPyConnection, table: Table, file: Loadable, rows: str) -> None:
+    """Note the keys of `rows` (a temp table of checked rows this file wrote) with their line
+    and file, so that a later file of the load repeating one is told it is a duplicate."""
+    key = ", ".join(f"n.{quote(k)}" for k in table.key)
+    con.execute(
+        f"""CREATE TEMP TABLE IF NOT EXISTS {keys_table(table)} AS
+        SELECT {key}, n._line, CAST(NULL AS VARCHAR) AS _path FROM {rows} n LIMIT 0"""
+    )
+    con.execute(
+        f"""INSERT INTO {keys_table(table)}
+        SELECT {key}, s._source_line, COALESCE(s._source, ?)
+        FROM {rows} n JOIN {STAGE} s ON s._line = n._line""",
+        [str(file.path)],
+    )
+
+
+def _update_changed(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    file: Loadable,
+    given: Sequence[str],
+    remember: bool,
+) -> int:
+    """Overwrite each stored row whose key a good row of this file has but whose other values
+    (those of the columns the file gives) differ; with `remember`, note their keys."""
+    others = [c for c in given if c not in table.key]
+    if not others:
+        return 0
+    differs = " OR ".join(f"t.{quote(c)} IS DISTINCT FROM c.{quote(c)}" for c in others)
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _records_changed AS
+        SELECT c.* FROM {CHECKED} c JOIN {quote(table.name)} t ON {_same_key(table, "t", "c")}
+        WHERE c._reason IS NULL AND c._first_line = c._line AND ({differs})"""
+    )
+    (count,) = con.execute("SELECT count(*) FROM _records_changed").fetchone()
+    if count:
+        assignments = ", ".join(f"{quote(c)} = c.{quote(c)}" for c in others)
+        con.execute(
+            f"""UPDATE {quote(table.name)} t SET {assignments} FROM _records_changed c
+            WHERE {_same_key(table, "t", "c")}"""
+        )
+        if remember:
+            _remember_keys(con, table, file, "_records_changed")
+    con.execute("DROP TABLE _records_changed")
+    return count
+
+
 def _insert_new(
     con: duckdb.DuckDBPyConnection, table: Table, file: Loadable, remember: bool
 ) -> int:
@@ -111,31 +158,92 @@ def _insert_new(
     (count,) = con.execute(
         f"INSERT INTO {quote(table.name)} ({columns}) SELECT {columns} FROM _records_new"
     ).fetchone()
-    key = ", ".join(f"n.{quote(k)}" for k in table.key)
-    con.execute(
-        f"""CREATE TEMP TABLE IF NOT EXISTS {keys_table(table)} AS
-        SELECT {key}, n._line, CAST(NULL AS VARCHAR) AS _path FROM _records_new n LIMIT 0"""
-    )
-    con.execute(
-        f"""INSERT INTO {keys_table(table)}
-        SELECT {key}, s._source_line, COALESCE(s._source, ?)
-        FROM _records_new n JOIN {STAGE} s ON s._line = n._line""",
-        [str(file.path)],
-    )
+    _remember_keys(con, table, file, "_records_new")
     con.execute("DROP TABLE _records_new")
     return count
 
 
-def _with_sources(staged: pa.Table) -> pa.Table:
-    """Add the optional staging columns a reader may leave out: `_source_line` (the line
-    quarantine reports; by default `_line`), `_source` (where the row came from when it is
-    not the file itself, e.g. a sheet of a workbook) and `_shape_field`."""
-    if SOURCE_LINE not in staged.column_names:
-        staged = staged.append_column(SOURCE_LINE, staged.column(LINE))
-    for name in (SOURCE, SHAPE_FIELD):
-        if name not in staged.column_names:
-            staged = staged.append_column(name, pa.nulls(staged.num_rows, pa.string()))
-    return staged
+def _stage_columns(table: Table, names: Sequence[str]) -> str:
+    """SELECT list turning a staged batch with columns `names` into a row of `_stage`: a
+    declared column the batch lacks is missing in every row, and so are the optional staging
+    columns: `_source_line` (the line quarantine reports; by default `_line`), `_source`
+    (where the row came from when not the file itself, e.g. a sheet of a workbook), `_shape`,
+    `_shape_field` and `_raw`."""
+    present = set(names)
+
+    def text(name: str) -> str:
+        return quote(name) if name in present else f"CAST(NULL AS VARCHAR) AS {quote(name)}"
+
+    source_line = SOURCE_LINE if SOURCE_LINE in present else LINE
+    return ", ".join(
+        [
+            *(text(c) for c in table.column_names),
+            f"CAST({LINE} AS BIGINT) AS {LINE}",
+            f"CAST({source_line} AS BIGINT) AS {SOURCE_LINE}",
+            *(text(name) for name in (SOURCE, SHAPE, SHAPE_FIELD, RAW)),
+        ]
+    )
+
+
+class _Relay:
+    """A stream's batches for DuckDB to pull, keeping for the caller any exception raised while
+    reading them: raised inside a DuckDB statement it would abort the load's transaction and
+    lose its type (a `Restart`, a `LoadError` naming the file and line)."""
+
+    def __init__(self, stream: pa.RecordBatchReader) -> None:
+        self.error: BaseException | None = None
+        self.rows = 0
+        self.reader = pa.RecordBatchReader.from_batches(stream.schema, self._batches(stream))
+
+    def _batches(self, stream: pa.RecordBatchReader) -> Iterator[pa.RecordBatch]:
+        try:
+            for batch in stream:
+                self.rows += batch.num_rows
+                yield batch
+        except GeneratorExit:
+            raise
+        except BaseException as error:  # handed back by _copy_to_stage
+            self.error = error
+
+
+def _copy_to_stage(
+    con: duckdb.DuckDBPyConnection, table: Table, staged: pa.Table | pa.RecordBatchReader
+) -> tuple[int, list[str]]:
+    """Copy staged rows into the temp table `_stage`; gives the rows copied and the declared
+    columns the rows give values for (in declared order): those of the stream, or of an
+    in-memory table those with at least one value.
+
+    DuckDB pulls a stream batch by batch, so only the batches in flight are in memory. The
+    rows go in through a relation, not `con.register`: a view registered and dropped inside
+    the load's transaction keeps its Arrow data alive until the transaction ends."""
+    texts = [f"{quote(c)} VARCHAR" for c in table.column_names]
+    extra = [f"{quote(n)} VARCHAR" for n in (SOURCE, SHAPE, SHAPE_FIELD, RAW)]
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {STAGE} ("
+        f"{', '.join([*texts, f'{LINE} BIGINT', f'{SOURCE_LINE} BIGINT', *extra])})"
+    )
+    select = _stage_columns(table, staged.schema.names)
+    given = [c for c in table.column_names if c in staged.schema.names]
+    if isinstance(staged, pa.Table):
+        con.from_arrow(staged).project(select).insert_into(STAGE)
+        # An in-memory batch (batches.py) has every column, those its reader had no value
+        # for all missing: such a column says nothing about the stored values.
+        given = [c for c in given if staged.column(c).null_count < staged.num_rows]
+        return staged.num_rows, given
+    relay = _Relay(staged)
+    con.from_arrow(relay.reader).project(select).insert_into(STAGE)
+    if relay.error is not None:
+        raise relay.error
+    return relay.rows, given
+
+
+def _stage_rows(
+    con: duckdb.DuckDBPyConnection, file: Loadable, stage: Callable[[Any], Any]
+) -> tuple[int, list[str]]:
+    try:
+        return _copy_to_stage(con, file.table, stage(file))
+    except Restart:  # the rows so far had wrong lines; read again, the careful way
+        return _copy_to_stage(con, file.table, stage(file))
 
 
 def load_file(
@@ -146,25 +254,32 @@ def load_file(
     *,
     after_earlier_file: bool = False,
     before_later_file: bool = False,
-    stage: Callable[[Any], pa.Table] = read_staged,
+    stage: Callable[[Any], pa.Table | pa.RecordBatchReader] = read_staged,
 ) -> TableCounts:
-    """Check one file's rows and add the good new ones (inside the caller's transaction).
+    """Check one file's rows, add the good new ones and update the stored rows they change
+    (inside the caller's transaction).
 
-    When other files of this load go to the same table, a row whose key an earlier one
-    added is a duplicate (quarantined), not a row already present.
+    `stage(file)` gives the rows as a `pa.Table` or a `pa.RecordBatchReader` (read.py); they
+    are copied batch by batch into the temp table `_stage`, so only one batch is held in
+    Python at a time. When other files of this load go to the same table, a row whose key an
+    earlier one added or updated is a duplicate (quarantined), not a row already present.
     """
-    staged = _with_sources(stage(file))
-    con.register(STAGE, staged)
-    try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS {checked_query(file.table, now)}")
-        if after_earlier_file:
-            _mark_earlier_duplicates(con, file.table)
-        quarantined = _quarantine(con, file.table, file, load_id)
-        loaded = _insert_new(con, file.table, file, remember=before_later_file)
-        con.execute(f"DROP TABLE {CHECKED}")
-    finally:
-        con.unregister(STAGE)
-    return TableCounts(loaded, quarantined, staged.num_rows - loaded - quarantined)
+    rows, given = _stage_rows(con, file, stage)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {CHECKED} AS {checked_query(file.table, now)}")
+    if after_earlier_file:
+        _mark_earlier_duplicates(con, file.table)
+    quarantined = _quarantine(con, file.table, file, load_id)
+    updated = _update_changed(con, file.table, file, given, remember=before_later_file)
+    loaded = _insert_new(con, file.table, file, remember=before_later_file)
+    con.execute(f"DROP TABLE {CHECKED}")
+    con.execute(f"DROP TABLE {STAGE}")
+    return TableCounts(loaded, quarantined, rows - loaded - quarantined - updated, updated)
+
+
+LOG_COLUMNS = (
+    "load_id", "loaded_at", "file_path", "file_sha256", "target_table", "rows_read",
+    "rows_loaded", "rows_already_present", "rows_updated", "rows_quarantined", "synthetic",
+)  # fmt: skip
 
 
 def _log(con: duckdb.DuckDBPyConnection, load_id: str, reports: list[FileReport]) -> None:
@@ -172,11 +287,13 @@ def _log(con: duckdb.DuckDBPyConnection, load_id: str, reports: list[FileReport]
     for r in reports:
         if r.skipped:
             continue
+        c = r.counts
         con.execute(
-            "INSERT INTO load_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO load_log ({', '.join(LOG_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in LOG_COLUMNS)})",
             [
                 load_id, committed, r.path, r.sha256, r.table, r.rows_read,
-                r.counts.loaded, r.counts.already_present, r.counts.quarantined, r.synthetic,
+                c.loaded, c.already_present, c.updated, c.quarantined, r.synthetic,
             ],
         )  # fmt: skip
 
@@ -213,7 +330,7 @@ def _load_all(
                 before_later_file=file is not siblings[-1],
                 stage=stage,
             )
-            rows, skipped = counts.loaded + counts.quarantined + counts.already_present, False
+            rows, skipped = counts.rows, False
         else:
             rows = rows_before.get((file.sha256, file.table.name))
             if rows is None:  # a copy of a file read earlier in this load

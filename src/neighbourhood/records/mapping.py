@@ -37,6 +37,7 @@ from neighbourhood.records.read import (
     SOURCE,
     SOURCE_LINE,
     read_staged,
+    read_staged_table,
 )
 from neighbourhood.records.report import LoadError
 from neighbourhood.store.model import Column, DataModel, Table, load_data_model
@@ -129,7 +130,7 @@ class ColumnMapping:
         def stage(file: ExtractFile) -> pa.Table:
             if not getattr(file, "mapped", False):
                 return read_staged(file)
-            return self.apply(read_staged(export_view(file)), pseudonymiser)
+            return self.apply(read_staged_table(export_view(file)), pseudonymiser)
 
         return stage
 

@@ -12,19 +12,29 @@ class LoadError(Exception):
 
 @dataclass(frozen=True)
 class TableCounts:
+    """What happened to a file's (or a table's) rows: every row read is exactly one of loaded
+    (added), quarantined, already_present (its key and values already stored) or updated (its
+    key stored with other values, now overwritten by this row)."""
+
     loaded: int = 0
     quarantined: int = 0
     already_present: int = 0
+    updated: int = 0
 
     def __post_init__(self) -> None:
-        if min(self.loaded, self.quarantined, self.already_present) < 0:
+        if min(self.loaded, self.quarantined, self.already_present, self.updated) < 0:
             raise ValueError(f"row counts cannot be negative: {self}")
+
+    @property
+    def rows(self) -> int:
+        return self.loaded + self.quarantined + self.already_present + self.updated
 
     def __add__(self, other: TableCounts) -> TableCounts:
         return TableCounts(
             self.loaded + other.loaded,
             self.quarantined + other.quarantined,
             self.already_present + other.already_present,
+            self.updated + other.updated,
         )
 
     def to_dict(self) -> dict[str, int]:
@@ -43,7 +53,7 @@ class FileReport:
 
     def __post_init__(self) -> None:
         c = self.counts
-        if c.loaded + c.quarantined + c.already_present != self.rows_read:
+        if c.rows != self.rows_read:
             raise ValueError(f"{self.path}: counts {c} do not add up to {self.rows_read} rows")
 
     def to_dict(self) -> dict[str, Any]:

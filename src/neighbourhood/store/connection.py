@@ -12,6 +12,7 @@ from neighbourhood.store.model import load_data_model
 
 DEFAULT_DB = "neighbourhood.duckdb"
 DB_ENV = "NEIGHBOURHOOD_DB"
+MEMORY_LIMIT_ENV = "NEIGHBOURHOOD_MEMORY_LIMIT"  # e.g. "2GB": DuckDB spills to disk beyond it
 
 
 def default_db_path() -> str:
@@ -32,6 +33,15 @@ def connect(
         )
     con = duckdb.connect(target, read_only=read_only)
     con.execute("SET TimeZone = 'UTC'")
+    limit = os.environ.get(MEMORY_LIMIT_ENV)
+    if limit:
+        try:
+            con.execute("SET memory_limit = ?", [limit])
+        except duckdb.Error as error:
+            con.close()
+            raise ValueError(
+                f"{MEMORY_LIMIT_ENV}={limit!r}: not a memory size ({error})"
+            ) from error
     if not read_only:
         con.execute(schema_sql(load_data_model()))
         _add_new_columns(con)

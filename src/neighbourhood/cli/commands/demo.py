@@ -73,5 +73,5 @@ def demo(
     )
     render_rows(result.rule_checks["rules"], fmt, title="footprint rule checks", console=console)
     console.print(
-        f"Store: {settings.db}. Try `neighbourhood status` or `neighbourhood quarantine`."
+        f"Store: {settings.db}. Try `neighbourhood status` or `neighbourhood quarantine list`."
     )

@@ -17,6 +17,8 @@ by type and reason).
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,17 +27,19 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from neighbourhood.checksums import sha256_of
 from neighbourhood.progress import SILENT, Progress
-from neighbourhood.records.batches import Batch, load_batches
+from neighbourhood.records.batches import load_batches
 from neighbourhood.records.fhir.links import INDEXED_TYPES, LinkIndex, keys_of
 from neighbourhood.records.fhir.mappers import MAPPERS, Context, Mapped, target_of
 from neighbourhood.records.fhir.read import Entry, entries, is_fhir_file
 from neighbourhood.records.pseudonymise import Pseudonymiser
-from neighbourhood.records.read import LINE, SHAPE, SHAPE_FIELD
+from neighbourhood.records.read import LINE, SHAPE, SHAPE_FIELD, SOURCE_LINE
 from neighbourhood.records.report import LoadError, LoadReport
-from neighbourhood.store.model import load_data_model
+from neighbourhood.records.validate import literal
+from neighbourhood.store.model import Table, load_data_model
 
 LINKS_TABLE = "resource_links"
 NOT_FHIR = ("manifest.json",)  # the extract manifest, not a resource
@@ -110,15 +114,19 @@ def stored_path(path: Path, sha256: str) -> Path:
 
 
 class _Rows:
-    """Rows of one file for one table, as text columns with the entry number; moved into
-    Arrow every CHUNK rows, where a value costs its bytes rather than a Python object."""
+    """Rows of one file for one table, as text columns with the entry number. Every CHUNK
+    rows, and when the file is done, they go to a Parquet file in the load's scratch folder,
+    so memory holds one chunk, not the file."""
 
     CHUNK = 50_000
 
-    def __init__(self, columns: tuple[str, ...]) -> None:
+    def __init__(self, columns: tuple[str, ...], scratch: Path) -> None:
         self.columns = (*columns, SHAPE, SHAPE_FIELD)
+        self.path = scratch / f"{uuid.uuid4().hex}.parquet"
+        self.given: set[str] = set()  # columns with a value in at least one row
+        self.rows = 0
+        self._writer: pq.ParquetWriter | None = None
         self._fresh()
-        self.chunks: list[pa.RecordBatch] = []
 
     def _fresh(self) -> None:
         self.values: list[list[str | None]] = [[] for _ in self.columns]
@@ -132,30 +140,74 @@ class _Rows:
         values[-2].append(problem[1] if problem else None)
         values[-1].append(problem[0] if problem else None)
         if len(self.lines) >= self.CHUNK:
-            self._flush()
+            self.flush()
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
         if not self.lines:
             return
         arrays = [pa.array(v, pa.string()) for v in self.values]
+        self.given |= {c for c, v in zip(self.columns, self.values, strict=True) if any(v)}
         arrays.append(pa.array(self.lines, pa.int64()))
-        self.chunks.append(pa.RecordBatch.from_arrays(arrays, names=[*self.columns, LINE]))
+        batch = pa.RecordBatch.from_arrays(arrays, names=[*self.columns, LINE])
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, batch.schema)
+        self._writer.write_batch(batch)
+        self.rows += batch.num_rows
         self._fresh()
 
-    def table(self) -> pa.Table:
-        self._flush()
-        return pa.Table.from_batches(self.chunks)
+    def close(self) -> None:
+        self.flush()
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def stream(self) -> pa.RecordBatchReader:
+        """The rows as the loader stages them: a unique row number in `_line`, the entry in
+        `_source_line`, and only the columns that have a value somewhere (a column with none
+        is not given, so an update leaves the stored value alone)."""
+        keep = [c for c in self.columns[:-2] if c in self.given] + [SHAPE, SHAPE_FIELD]
+        fields = [pa.field(c, pa.string()) for c in keep]
+        schema = pa.schema([*fields, pa.field(LINE, pa.int64()), pa.field(SOURCE_LINE, pa.int64())])
+
+        def batches():
+            done = 0
+            for batch in pq.ParquetFile(self.path).iter_batches(batch_size=self.CHUNK):
+                n = batch.num_rows
+                numbers = pa.array(range(done + 1, done + n + 1), pa.int64())
+                arrays = [batch.column(c) for c in keep] + [numbers, batch.column(LINE)]
+                done += n
+                yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+        return pa.RecordBatchReader.from_batches(schema, batches())
+
+
+@dataclass(frozen=True)
+class _SpilledBatch:
+    """One FHIR file's rows for one table, loaded like a `Batch` but streamed from disk."""
+
+    table: Table
+    path: Path
+    sha256: str
+    rows: _Rows
+    synthetic: bool = False
+
+    def staged(self) -> pa.RecordBatchReader:
+        return self.rows.stream()
 
 
 @dataclass
 class _FileWork:
     path: Path
     sha256: str
+    scratch: Path
     rows: dict[str, _Rows] = field(default_factory=dict)
-    primary_rows: Counter = field(default_factory=Counter)  # entry -> rows not in links
     entries: int = 0
     skipped: int = 0
-    linked: set[int] = field(default_factory=set)  # entries with no rows of their own
+
+    def rows_for(self, table: str) -> _Rows:
+        if table not in self.rows:
+            self.rows[table] = _Rows(load_data_model().table(table).column_names, self.scratch)
+        return self.rows[table]
 
 
 def _stored_organisations(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
@@ -180,9 +232,7 @@ def _index(work: _FileWork, ctx: Context, links: LinkIndex) -> None:
             continue
         keys = keys_of(resource, entry.full_url)
         links.add(keys, target)
-        rows = work.rows.setdefault(
-            LINKS_TABLE, _Rows(("reference_key", "resource_type", "target"))
-        )
+        rows = work.rows_for(LINKS_TABLE)
         for key in keys:
             row = {
                 "reference_key": links.stored_key(key),
@@ -215,33 +265,38 @@ def _map_entry(entry: Entry, ctx: Context, skipped: Counter, unresolved: Counter
 
 
 def _map(work: _FileWork, ctx: Context, skipped: Counter, unresolved: Counter) -> None:
-    model = load_data_model()
     for entry in entries(work.path):
         work.entries += 1
         mapped = _map_entry(entry, ctx, skipped, unresolved)
         if mapped is None:
             work.skipped += 1
             continue
-        if not mapped.rows:
-            work.linked.add(entry.position)
         for table, row in mapped.rows:
-            if table not in work.rows:
-                work.rows[table] = _Rows(model.table(table).column_names)
-            work.rows[table].add(entry.position, row, mapped.problem)
-            if table != LINKS_TABLE or mapped.problem:
-                work.primary_rows[entry.position] += 1
+            work.rows_for(table).add(entry.position, row, mapped.problem)
+    for rows in work.rows.values():
+        rows.close()
 
 
 def _outcomes(con: duckdb.DuckDBPyConnection, work: _FileWork, load_id: str) -> FhirFileReport:
-    rejected = dict(
-        con.execute(
-            "SELECT line, count(*) FROM quarantine WHERE load_id = ? AND file_path = ? "
-            "AND (target_table <> ? OR reason NOT LIKE 'duplicate of line%') "
-            "GROUP BY line",
+    """An entry is quarantined when every row of its own was: its index rows in
+    resource_links do not count, unless they are the entry's rejection."""
+    own = [
+        f"SELECT {LINE} FROM read_parquet({literal(str(rows.path))})"
+        + (f" WHERE {SHAPE} IS NOT NULL" if table == LINKS_TABLE else "")
+        for table, rows in work.rows.items()
+        if rows.rows
+    ]
+    quarantined = 0
+    if own:
+        (quarantined,) = con.execute(
+            f"""WITH own AS (SELECT {LINE} AS line, count(*) AS n FROM ({" UNION ALL ".join(own)})
+                GROUP BY 1),
+            rejected AS (SELECT line, count(*) AS n FROM quarantine
+                WHERE load_id = ? AND file_path = ?
+                  AND (target_table <> ? OR reason NOT LIKE 'duplicate of line%') GROUP BY 1)
+            SELECT count(*) FROM own JOIN rejected USING (line) WHERE rejected.n >= own.n""",
             [load_id, str(stored_path(work.path, work.sha256)), LINKS_TABLE],
-        ).fetchall()
-    )
-    quarantined = sum(1 for line, n in work.primary_rows.items() if rejected.get(line, 0) >= n)
+        ).fetchone()
     mapped = work.entries - work.skipped - quarantined
     return FhirFileReport(
         str(work.path), work.sha256, work.entries, mapped, quarantined, work.skipped
@@ -261,6 +316,18 @@ def load_fhir(
     files = discover_fhir(paths)
     if not files:
         raise LoadError("no FHIR files given to load")
+    with tempfile.TemporaryDirectory(prefix="neighbourhood-fhir-") as scratch:
+        return _load_files(con, files, Path(scratch), pseudonymiser, progress, now)
+
+
+def _load_files(
+    con: duckdb.DuckDBPyConnection,
+    files: list[Path],
+    scratch: Path,
+    pseudonymiser: Pseudonymiser,
+    progress: Progress,
+    now: dt.datetime | None,
+) -> FhirLoadReport:
     reports: list[FhirFileReport] = []
     work: list[_FileWork] = []
     for path in files:
@@ -268,12 +335,13 @@ def load_fhir(
         if _already_loaded(con, sha256) or any(w.sha256 == sha256 for w in work):
             reports.append(FhirFileReport(str(path), sha256, None, already_loaded=True))
         else:
-            work.append(_FileWork(path, sha256))
+            work.append(_FileWork(path, sha256, scratch))
     links = LinkIndex(con, pseudonymiser)
     ctx = Context(pseudonymiser, links, _stored_organisations(con))
     steps = 2 * len(work)
     for item in work:
         _index(item, ctx, links)
+        item.rows_for(LINKS_TABLE).flush()
         progress.step("read FHIR files", 1, steps)
     skipped: Counter = Counter()
     unresolved: Counter = Counter()
@@ -282,9 +350,10 @@ def load_fhir(
         progress.step("read FHIR files", 1, steps)
     model = load_data_model()
     batches = [
-        Batch(model.table(table), stored_path(item.path, item.sha256), item.sha256, rows.table())
+        _SpilledBatch(model.table(table), stored_path(item.path, item.sha256), item.sha256, rows)
         for item in work
         for table, rows in item.rows.items()
+        if rows.rows
     ]
     load = load_batches(con, batches, progress=progress, now=now)
     reports += [_outcomes(con, item, load.load_id) for item in work]

@@ -294,3 +294,13 @@ def test_kill_9_mid_fhir_load_leaves_the_store_as_it_was(tmp_path):
     }
     assert after == before
     con.close()
+
+
+def test_an_unknown_practice_code_is_quarantined_with_its_reason(con, tmp_path):
+    gp = patient("p1", generalPractitioner=[{"identifier": {"system": ODS, "value": "Z99999"}}])
+    report = load(con, ndjson(tmp_path / "p.ndjson", [gp]))
+    assert report.files[0].quarantined == 1
+    assert quarantined(con) == [
+        ("patients", 1, "registered_practice_code",
+         "unknown registered_practice_code 'Z99999' (not in organisations)")
+    ]  # fmt: skip

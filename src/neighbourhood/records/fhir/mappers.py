@@ -213,6 +213,17 @@ def _coded_rows(
             )
 
 
+def _begin(
+    resource: dict[str, Any], table: str, ctx: Context, *subject: str
+) -> tuple[Mapped, str | None]:
+    """The entry's Mapped and its patient, or None (with the entry rejected or skipped) when
+    it is R5-shaped, not a record of care, or about no known patient."""
+    mapped = Mapped(table)
+    if _rejected_as_r5(resource, mapped) or _status_skip(resource, mapped):
+        return mapped, None
+    return mapped, _subject(resource, mapped, ctx, *subject)
+
+
 def _status_skip(resource: dict[str, Any], mapped: Mapped) -> bool:
     status = text(resource.get("status"))
     verification = first_coding(resource.get("verificationStatus"))[1]
@@ -297,10 +308,7 @@ def map_coded_event(resource: dict[str, Any], full_url: str | None, ctx: Context
 
 def map_medication(resource: dict[str, Any], full_url: str | None, ctx: Context) -> Mapped:
     kind = resource["resourceType"]
-    mapped = Mapped("medications_issued")
-    if _rejected_as_r5(resource, mapped) or _status_skip(resource, mapped):
-        return mapped
-    patient_id = _subject(resource, mapped, ctx, "subject")
+    mapped, patient_id = _begin(resource, "medications_issued", ctx, "subject")
     if patient_id is None:
         return mapped
     paths = (
@@ -425,10 +433,7 @@ def map_practitioner(resource: dict[str, Any], full_url: str | None, ctx: Contex
 
 
 def map_encounter(resource: dict[str, Any], full_url: str | None, ctx: Context) -> Mapped:
-    mapped = Mapped("encounters")
-    if _rejected_as_r5(resource, mapped) or _status_skip(resource, mapped):
-        return mapped
-    patient_id = _subject(resource, mapped, ctx, "subject")
+    mapped, patient_id = _begin(resource, "encounters", ctx, "subject")
     if patient_id is None:
         return mapped
     period = resource.get("period") if isinstance(resource.get("period"), dict) else {}
@@ -486,10 +491,7 @@ def map_appointment(resource: dict[str, Any], full_url: str | None, ctx: Context
 
 
 def map_service_request(resource: dict[str, Any], full_url: str | None, ctx: Context) -> Mapped:
-    mapped = Mapped("service_requests")
-    if _rejected_as_r5(resource, mapped) or _status_skip(resource, mapped):
-        return mapped
-    patient_id = _subject(resource, mapped, ctx, "subject")
+    mapped, patient_id = _begin(resource, "service_requests", ctx, "subject")
     if patient_id is None:
         return mapped
     on, problem = date_part(resource.get("authoredOn"))
@@ -515,10 +517,7 @@ def map_service_request(resource: dict[str, Any], full_url: str | None, ctx: Con
 
 
 def map_episode_of_care(resource: dict[str, Any], full_url: str | None, ctx: Context) -> Mapped:
-    mapped = Mapped("episodes_of_care")
-    if _status_skip(resource, mapped):
-        return mapped
-    patient_id = _subject(resource, mapped, ctx, "patient")
+    mapped, patient_id = _begin(resource, "episodes_of_care", ctx, "patient")
     if patient_id is None:
         return mapped
     period = resource.get("period") if isinstance(resource.get("period"), dict) else {}

@@ -2,15 +2,19 @@
 
 - NHS number: 10 digits, the last a modulus 11 check digit. Weights 10..2 on the first nine
   digits; check = 11 - (sum mod 11); 11 becomes 0 and 10 means the number is invalid.
-  Source: NHS Data Model and Dictionary, "NHS Number"
-  (https://www.datadictionary.nhs.uk/attributes/nhs_number.html).
+  Source: NHS Data Dictionary, data element "NHS Number", the five validation steps
+  (https://v2.datadictionary.nhs.uk/data_dictionary/data_field_notes/n/nhs_number_de.asp;
+  current edition https://www.datadictionary.nhs.uk/attributes/nhs_number.html).
 - SNOMED CT identifier (SCTID): 6 to 18 digits; the last is a Verhoeff check digit, the two
   before it the partition identifier (00 concept, 01 description, 02 relationship, and 10, 11,
   12 for the same in an extension namespace). A concept id, the only kind a record should
   carry, has partition 00 or 10; dm+d product ids are SNOMED CT concept ids too.
-  Source: SNOMED International, "SNOMED CT Technical Implementation Guide", sections
-  "SCTID Representation", "Partition Identifier" and "Check-digit computation"
-  (https://confluence.ihtsdotools.org/display/DOCTIG/SCTID+Representation).
+  Source: SNOMED International, "SNOMED CT Release File Specification", sections 6.2 SCTID
+  Representation, 6.3 SCTID Constraints (greater than 10^5, less than 10^18, no leading zero,
+  partition in the 2nd and 3rd digits from the right) and 6.4 Check-digit (Verhoeff's
+  dihedral D5 check) (https://confluence.ihtsdotools.org/display/DOCRELFMT/6.2+SCTID+Representation).
+  6.3 also warns that floating-point storage corrupts SCTIDs, which is what the published
+  GM SDE code sets show.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ RANK = {
     "store": 0,
     "sources": 1,
     "synthetic": 1,
+    "codelists": 1,
     "records": 2,
     "reference": 2,
     "overview": 3,

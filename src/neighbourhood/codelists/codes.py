@@ -50,8 +50,8 @@ class Code:
 
 
 @dataclass(frozen=True, order=True)
-class SNOMEDCTCode(Code):
-    system: ClassVar[CodingSystem] = CodingSystem.SNOMED_CT
+class _ConceptId(Code):
+    """A SNOMED CT concept identifier, whichever terminology it was drawn from."""
 
     @classmethod
     def problem(cls, value: str) -> str | None:
@@ -59,14 +59,15 @@ class SNOMEDCTCode(Code):
 
 
 @dataclass(frozen=True, order=True)
-class DMDCode(Code):
+class SNOMEDCTCode(_ConceptId):
+    system: ClassVar[CodingSystem] = CodingSystem.SNOMED_CT
+
+
+@dataclass(frozen=True, order=True)
+class DMDCode(_ConceptId):
     """A dm+d VTM, VMP or AMP id: a SNOMED CT concept id from the dm+d namespaces."""
 
     system: ClassVar[CodingSystem] = CodingSystem.DMD
-
-    @classmethod
-    def problem(cls, value: str) -> str | None:
-        return sctid_problem(value)
 
 
 _CTV3 = re.compile(r"^[0-9A-Za-z.]{5}$")

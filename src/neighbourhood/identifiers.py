@@ -68,7 +68,7 @@ def nhs_number_check_digit(first_nine: str) -> int | None:
 
 def nhs_number_problem(text: str) -> str | None:
     """Why `text` is not a valid NHS number, or None. Spaces and hyphens are allowed."""
-    digits = text.replace(" ", "").replace("-", "")
+    digits = normalise_nhs_number(text)
     if len(digits) != 10 or not digits.isascii() or not digits.isdigit():
         return "NHS number must be 10 digits"
     check = nhs_number_check_digit(digits[:9])
@@ -81,19 +81,22 @@ def normalise_nhs_number(text: str) -> str:
     return text.replace(" ", "").replace("-", "")
 
 
-def verhoeff_check_digit(digits: str) -> int:
-    """The Verhoeff check digit to append to `digits`."""
+def _verhoeff(digits: str, shift: int) -> int:
+    """Verhoeff's running product over `digits` from the right, positions shifted by `shift`
+    (1 while computing a check digit still to be appended, 0 when checking a whole id)."""
     c = 0
     for i, d in enumerate(reversed(digits)):
-        c = _D[c][_P[(i + 1) % 8][int(d)]]
-    return _INVERSE[c]
+        c = _D[c][_P[(i + shift) % 8][int(d)]]
+    return c
+
+
+def verhoeff_check_digit(digits: str) -> int:
+    """The Verhoeff check digit to append to `digits`."""
+    return _INVERSE[_verhoeff(digits, 1)]
 
 
 def verhoeff_valid(digits: str) -> bool:
-    c = 0
-    for i, d in enumerate(reversed(digits)):
-        c = _D[c][_P[i % 8][int(d)]]
-    return c == 0
+    return _verhoeff(digits, 0) == 0
 
 
 def sctid_problem(text: str, *, partitions: tuple[str, ...] = CONCEPT_PARTITIONS) -> str | None:

@@ -70,28 +70,32 @@ class DMDCode(_ConceptId):
     system: ClassVar[CodingSystem] = CodingSystem.DMD
 
 
-_CTV3 = re.compile(r"^[0-9A-Za-z.]{5}$")
-_READ_V2 = re.compile(r"^[0-9A-Za-z.]{5}(00|[0-9]{2})?$")
-
-
 @dataclass(frozen=True, order=True)
-class CTV3Code(Code):
-    system: ClassVar[CodingSystem] = CodingSystem.CTV3
+class _Patterned(Code):
+    """A code whose whole check is a pattern."""
+
+    pattern: ClassVar[re.Pattern[str]]
+    shape: ClassVar[str]  # what the pattern asks for, as the error says it
 
     @classmethod
     def problem(cls, value: str) -> str | None:
-        return None if _CTV3.match(value) else f"'{value}' is not 5 characters (0-9, A-Z, a-z, .)"
+        return None if cls.pattern.match(value) else f"'{value}' is not {cls.shape}"
 
 
 @dataclass(frozen=True, order=True)
-class ReadV2Code(Code):
+class CTV3Code(_Patterned):
+    system: ClassVar[CodingSystem] = CodingSystem.CTV3
+    pattern: ClassVar[re.Pattern[str]] = re.compile(r"^[0-9A-Za-z.]{5}$")
+    shape: ClassVar[str] = "5 characters (0-9, A-Z, a-z, .)"
+
+
+@dataclass(frozen=True, order=True)
+class ReadV2Code(_Patterned):
     """A Read v2 code, optionally with its two-digit term code (`14B4.00`)."""
 
     system: ClassVar[CodingSystem] = CodingSystem.READ_V2
-
-    @classmethod
-    def problem(cls, value: str) -> str | None:
-        return None if _READ_V2.match(value) else f"'{value}' is not a Read v2 code"
+    pattern: ClassVar[re.Pattern[str]] = re.compile(r"^[0-9A-Za-z.]{5}(00|[0-9]{2})?$")
+    shape: ClassVar[str] = "a Read v2 code"
 
 
 CODE_TYPES: dict[CodingSystem, type[Code]] = {

@@ -112,11 +112,20 @@ def _parquet_header(path: Path) -> tuple[str, ...]:
         raise LoadError(f"{path}: not a readable Parquet file ({error})") from error
 
 
-def check_header(path: Path, header: tuple[str, ...], table: Table) -> None:
-    where = f"{path}: line 1" if path.suffix.lower() == ".csv" else f"{path}: columns"
+def header_location(path: Path) -> str:
+    """Where an error about a file's header points: line 1 of a CSV, a Parquet's columns."""
+    return f"{path}: line 1" if path.suffix.lower() == ".csv" else f"{path}: columns"
+
+
+def check_no_repeats(where: str, header: tuple[str, ...]) -> None:
     duplicated = sorted({name for name in header if header.count(name) > 1})
     if duplicated:
         raise LoadError(f"{where}: column(s) given twice: {', '.join(duplicated)}")
+
+
+def check_header(path: Path, header: tuple[str, ...], table: Table) -> None:
+    where = header_location(path)
+    check_no_repeats(where, header)
     missing = [c.name for c in table.columns if c.required and c.name not in header]
     if missing:
         raise LoadError(

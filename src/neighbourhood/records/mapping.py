@@ -27,7 +27,7 @@ import pyarrow as pa
 import yaml
 
 from neighbourhood.identifiers import nhs_number_problem
-from neighbourhood.records.discover import ExtractFile
+from neighbourhood.records.discover import ExtractFile, check_no_repeats, header_location
 from neighbourhood.records.pseudonymise import Pseudonymiser
 from neighbourhood.records.read import (
     LINE,
@@ -89,10 +89,8 @@ class ColumnMapping:
 
     def check_header(self, path: Path, header: tuple[str, ...]) -> None:
         """Every export column mapped or ignored; every column the mapping reads present."""
-        where = f"{path}: line 1" if path.suffix.lower() == ".csv" else f"{path}: columns"
-        duplicated = sorted({name for name in header if header.count(name) > 1})
-        if duplicated:
-            raise LoadError(f"{where}: column(s) given twice: {', '.join(duplicated)}")
+        where = header_location(path)
+        check_no_repeats(where, header)
         known = set(self.sources) | set(self.ignore)
         unknown = [name for name in header if name not in known]
         if unknown:
@@ -115,11 +113,6 @@ class ColumnMapping:
                 "configured (set NEIGHBOURHOOD_PSEUDONYM_KEY_FILE or pass a key file)"
             )
 
-    def _key(self, pseudonymiser: Pseudonymiser | None) -> Pseudonymiser:
-        self.check_pseudonymiser(pseudonymiser)
-        assert pseudonymiser is not None  # a pseudonymising rule makes the check raise
-        return pseudonymiser
-
     def stage_function(
         self, pseudonymiser: Pseudonymiser | None
     ) -> Callable[[ExtractFile], pa.Table]:
@@ -128,7 +121,7 @@ class ColumnMapping:
         self.check_pseudonymiser(pseudonymiser)
 
         def stage(file: ExtractFile) -> pa.Table:
-            if not getattr(file, "mapped", False):
+            if not file.mapped:
                 return read_staged(file)
             return self.apply(read_staged_table(export_view(file)), pseudonymiser)
 
@@ -137,7 +130,8 @@ class ColumnMapping:
     def apply(self, staged: pa.Table, pseudonymiser: Pseudonymiser | None) -> pa.Table:
         """The staged export (its own columns + `_line`, `_shape`, `_raw`) as staged rows of the
         target table. An NHS number that fails its check is blanked and the row rejected."""
-        self.check_pseudonymiser(pseudonymiser)
+        self.check_pseudonymiser(pseudonymiser)  # a pseudonymising rule below has its key
+        key = pseudonymiser
         n = staged.num_rows
         given = staged.column_names
         shapes = staged.column(SHAPE).to_pylist()
@@ -153,14 +147,14 @@ class ColumnMapping:
             elif rule.source is None:
                 columns[column.name] = pa.array([rule.value] * n, pa.string())
             elif rule.pseudonymise == NHS_NUMBER:
-                out, problems = _nhs_numbers(values[rule.source], self._key(pseudonymiser))
+                out, problems = _nhs_numbers(values[rule.source], key)
                 for i, problem in enumerate(problems):
                     if problem is not None and shapes[i] is None:
                         shapes[i], fields[i] = problem, column.name
                 columns[column.name] = pa.array(out, pa.string())
                 shown[rule.source] = ["" if p else v for v, p in zip(out, problems, strict=True)]
             elif rule.pseudonymise == IDENTIFIER:
-                out = _tokens(values[rule.source], self._key(pseudonymiser), rule.token_kind or "")
+                out = _tokens(values[rule.source], key, rule.token_kind or "")
                 columns[column.name] = pa.array(out, pa.string())
                 shown[rule.source] = out
             elif rule.date_format is not None:
@@ -199,65 +193,51 @@ def export_view(file: ExtractFile) -> ExtractFile:
     return dataclasses.replace(file, table=_ExportColumns(file.table.name, file.header))
 
 
-def _blank(value: str | None) -> bool:
-    return value is None or not value.strip()
+def _each_distinct(values: list[str | None], work: Callable[[str], Any], blank: Any) -> list:
+    """`work(value.strip())` for each value, computed once per distinct value; `blank` for a
+    missing or empty one."""
+    done: dict[str, Any] = {}
+    out = []
+    for value in values:
+        if value is None or not value.strip():
+            out.append(blank)
+            continue
+        if value not in done:
+            done[value] = work(value.strip())
+        out.append(done[value])
+    return out
 
 
 def _nhs_numbers(
     values: list[str | None], pseudonymiser: Pseudonymiser
 ) -> tuple[list[str | None], list[str | None]]:
     """Pseudonyms (None for a missing or invalid number) and the problem of each value."""
-    done: dict[str, tuple[str | None, str | None]] = {}
-    out: list[str | None] = []
-    problems: list[str | None] = []
-    for value in values:
-        if _blank(value):
-            out.append(None)
-            problems.append(None)
-            continue
-        if value not in done:
-            problem = nhs_number_problem(value.strip())
-            token = None if problem else pseudonymiser.patient_from_nhs_number(value.strip())
-            done[value] = (token, problem)
-        token, problem = done[value]
-        out.append(token)
-        problems.append(problem)
-    return out, problems
+
+    def token_and_problem(value: str) -> tuple[str | None, str | None]:
+        problem = nhs_number_problem(value)
+        return (None if problem else pseudonymiser.patient_from_nhs_number(value)), problem
+
+    pairs = _each_distinct(values, token_and_problem, (None, None))
+    return [token for token, _ in pairs], [problem for _, problem in pairs]
 
 
 def _tokens(values: list[str | None], pseudonymiser: Pseudonymiser, kind: str) -> list[str | None]:
-    done: dict[str, str] = {}
-    out: list[str | None] = []
-    for value in values:
-        if _blank(value):
-            out.append(None)
-            continue
-        if value not in done:
-            done[value] = pseudonymiser.token(kind, value.strip())
-        out.append(done[value])
-    return out
+    return _each_distinct(values, lambda value: pseudonymiser.token(kind, value), None)
 
 
 def _dates(values: list[str | None], date_format: str, column_type: str) -> list[str | None]:
     """Each value parsed with `date_format` and written as the data model writes it; a value
     that does not parse is left as written (the validator rejects it with its usual reason)."""
-    done: dict[str, str] = {}
-    out: list[str | None] = []
-    for value in values:
-        if _blank(value):
-            out.append(value)
-            continue
-        if value not in done:
-            try:
-                moment = dt.datetime.strptime(value.strip(), date_format)
-            except ValueError:
-                done[value] = value
-            else:
-                done[value] = (
-                    moment.date().isoformat() if column_type == "date" else moment.isoformat()
-                )
-        out.append(done[value])
-    return out
+
+    def written(value: str) -> str:
+        try:
+            moment = dt.datetime.strptime(value, date_format)
+        except ValueError:
+            return value
+        return moment.date().isoformat() if column_type == "date" else moment.isoformat()
+
+    parsed = _each_distinct(values, written, None)
+    return [v if p is None else p for v, p in zip(values, parsed, strict=True)]
 
 
 # --- reading and checking a mapping file ----------------------------------------------------

@@ -53,7 +53,6 @@ class Mapped:
     problem: tuple[str | None, str] | None = None  # (field, reason)
     skip: str | None = None
     unresolved: list[str] = field(default_factory=list)  # optional references not resolved
-    note: str | None = None
 
     def reject(self, column: str | None, reason: str, row: Row | None = None) -> Mapped:
         self.problem = (column, reason)
@@ -363,8 +362,9 @@ def map_patient(resource: dict[str, Any], full_url: str | None, ctx: Context) ->
         "registered_practice_code": practice,
     }
     nhs_number = identifier_of(resource, NHS_NUMBER_SYSTEM)
-    if nhs_number is not None and nhs_number_problem(nhs_number):
-        return mapped.reject("patient_id", str(nhs_number_problem(nhs_number)), row)
+    problem = nhs_number_problem(nhs_number) if nhs_number is not None else None
+    if problem:
+        return mapped.reject("patient_id", problem, row)
     if target.value is None:
         return mapped.reject("patient_id", "the Patient has no NHS number, id or fullUrl", row)
     if birth and len(birth) == 4:
@@ -382,8 +382,7 @@ def map_organisation(resource: dict[str, Any], full_url: str | None, ctx: Contex
         )
     code = code.upper()
     if code in ctx.stored_organisations:
-        mapped.note = "linked to the organisation already in the store"
-        return mapped
+        return mapped  # no rows: linked to the organisation already in the store
     roles = [c for _, c in codings(resource.get("type"))]
     address = next((a for a in many(resource.get("address")) if isinstance(a, dict)), {})
     postcode = (text(address.get("postalCode")) or "").upper().strip() or None
@@ -551,8 +550,7 @@ def map_medication_definition(
     mapped = Mapped("resource_links")
     if _medication_coding(resource) is None:
         return mapped.reject(None, "Medication.code has no coding")
-    mapped.note = "kept as the medicine its references resolve to"
-    return mapped
+    return mapped  # no rows of its own: kept as what its references resolve to
 
 
 Mapper = Callable[[dict[str, Any], str | None, Context], Mapped]

@@ -24,10 +24,8 @@ def _value(element: Element) -> Any:
     name = local_name(element.tag)
     if name in WRAPPERS and len(element) == 1 and "value" not in element.attrib:
         return element_to_resource(element[0])
-    if "value" in element.attrib and not len(element):
-        return element.attrib["value"]
     if "value" in element.attrib:
-        return element.attrib["value"]  # a primitive with extensions: the value is what we use
+        return element.attrib["value"]  # a primitive; any extensions on it are not read
     result: dict[str, Any] = {}
     if "url" in element.attrib:
         result["url"] = element.attrib["url"]

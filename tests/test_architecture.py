@@ -24,6 +24,7 @@ RANK = {
     "overview": 3,
     "footprints": 3,
     "alignment": 3,
+    "cohorts": 3,
     "demo": 4,
     "cli": 4,
 }

@@ -3,6 +3,7 @@
 from neighbourhood.cli.app import app, main
 from neighbourhood.cli.commands import (  # noqa: F401  (register the commands)
     alignment,
+    cohorts,
     data,
     demo,
     footprints,

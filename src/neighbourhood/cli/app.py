@@ -29,25 +29,29 @@ class Settings:
     db: Path
     console: Console
     errors: Console
+    target: str = ""  # --db as given: a DuckDB file, or a postgresql:// URL for queries
 
 
 @app.callback()
 def _global_options(
     ctx: typer.Context,
     db: Annotated[
-        Path,
+        str,
         typer.Option(
             "--db",
             envvar=DB_ENV,
-            help="The store: a DuckDB file, created when missing.",
+            help=(
+                "The store: a DuckDB file, created when missing. Cohort queries also take a "
+                "PostgreSQL URL (postgresql://user@host:5432/database) holding the same tables."
+            ),
             show_default=True,
         ),
-    ] = Path(DEFAULT_DB),
+    ] = DEFAULT_DB,
 ) -> None:
     console = Console()
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console = Console(width=160)  # piped or logged output: don't squeeze tables into 80
-    ctx.obj = Settings(db=db, console=console, errors=Console(stderr=True))
+    ctx.obj = Settings(db=Path(db), console=console, errors=Console(stderr=True), target=db)
 
 
 def main() -> None:

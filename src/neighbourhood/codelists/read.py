@@ -1,14 +1,17 @@
 """Codelists from OpenCodelists CSV files and from the GM SDE code sets.
 
 OpenCodelists downloads come in two shapes: `code,term` (SNOMED CT, CTV3, ...) and, for dm+d,
-`dmd_type,dmd_id,dmd_name,bnf_code`. Every row is checked against its coding system; all the
-problems of a file are collected before anything is raised (or, with `strict=False`, kept
-on the codelist as `rejected`).
+`dmd_type,dmd_id,dmd_name,bnf_code`. The GM SDE publishes one file per concept and
+terminology (tab-separated code and term, no header); the project also ships a CSV that stacks
+many of them. Every row is checked against its coding system; all the problems of a file are
+collected before anything is raised (or, with `strict=False`, kept on the codelist as
+`rejected`).
 """
 
 from __future__ import annotations
 
 import csv
+from functools import lru_cache
 from pathlib import Path
 
 from neighbourhood.codelists.codelist import Codelist
@@ -81,6 +84,28 @@ def codelist_from_csv(
     return Codelist(id, version, system, codes, source, terms, rejected)
 
 
+GmSdeRows = dict[tuple[str, str], dict[str, tuple[tuple[int, str, str], ...]]]
+
+
+@lru_cache(maxsize=4)
+def _gm_sde_rows(path: Path, mtime_ns: int, size: int) -> GmSdeRows:
+    """The GM SDE code sets file, parsed once per path (and modification time and size, so an
+    edited file is read again): {(concept, terminology): {version: ((line, code, term), ...)}}.
+    Callers must not change what it returns."""
+    grouped: dict[tuple[str, str], dict[str, list[tuple[int, str, str]]]] = {}
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        for row in reader:
+            versions = grouped.setdefault((row["concept"], row["terminology"]), {})
+            versions.setdefault(row["version"], []).append(
+                (reader.line_num, row["code"], row["term"])
+            )
+    return {
+        key: {version: tuple(rows) for version, rows in versions.items()}
+        for key, versions in grouped.items()
+    }
+
+
 def codelist_from_gm_sde(
     path: Path,
     *,
@@ -92,16 +117,11 @@ def codelist_from_gm_sde(
 ) -> Codelist:
     """One concept of the GM SDE code sets file (category, concept, version, terminology, code,
     term): the latest version unless one is named. Not strict by default: the published file
-    holds float-mangled ids, which are kept as `rejected` with their reason."""
+    holds float-mangled ids, which are kept as `rejected` with their reason. The file is parsed
+    once and kept (see `_gm_sde_rows`), so loading many concepts reads it once."""
     wanted = GM_SDE_TERMINOLOGY[system]
-    found: dict[str, list[tuple[int, str, str]]] = {}
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        for row in reader:
-            if row["concept"] == concept and row["terminology"] == wanted:
-                found.setdefault(row["version"], []).append(
-                    (reader.line_num, row["code"], row["term"])
-                )
+    stat = path.stat()
+    found = _gm_sde_rows(path, stat.st_mtime_ns, stat.st_size).get((concept, wanted), {})
     if not found:
         raise CodelistError(f"{path}: no {wanted} codes for concept {concept!r}")
     chosen = version or max(found, key=int)
@@ -109,6 +129,35 @@ def codelist_from_gm_sde(
         raise CodelistError(
             f"{path}: concept {concept!r} has no version {chosen} ({sorted(found)})"
         )
-    codes, terms, rejected = _checked(found[chosen], system)
+    codes, terms, rejected = _checked(list(found[chosen]), system)
     _raise_or_keep(path, rejected, strict)
     return Codelist(f"gm-sde/{concept}", chosen, system, codes, source, terms, rejected)
+
+
+def codelist_from_gm_sde_txt(
+    path: Path,
+    *,
+    id: str,
+    version: str,
+    system: CodingSystem,
+    source: str,
+    strict: bool = True,
+) -> Codelist:
+    """One GM SDE per-concept file (`<concept>.<terminology>.txt`): each line a code, a tab
+    and its term, no header; the whole file is the codelist. Lines are counted from 1; blank
+    lines are skipped; a line without a tab is a code with no term."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CodelistError(f"{path}: cannot read ({error})") from error
+    rows = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
+        if line.strip():
+            code, _, term = line.partition("\t")
+            rows.append((number, code, term))
+    if not rows:
+        raise CodelistError(f"{path}: no rows")
+    codes, terms, rejected = _checked(rows, system)
+    _raise_or_keep(path, rejected, strict)
+    return Codelist(id, version, system, codes, source, terms, rejected)

@@ -1,4 +1,4 @@
-"""DuckDB schema generated from the data model."""
+"""The SQL schema generated from the data model (DuckDB; PostgreSQL for a shared server)."""
 
 from __future__ import annotations
 
@@ -14,24 +14,28 @@ SQL_TYPES = {
 }
 
 
-def sql_type(column: Column) -> str:
-    return SQL_TYPES[column.type]
+DIALECT_TYPES = {"duckdb": SQL_TYPES, "postgresql": SQL_TYPES | {"decimal": "DOUBLE PRECISION"}}
+
+
+def sql_type(column: Column, dialect: str = "duckdb") -> str:
+    return DIALECT_TYPES[dialect][column.type]
 
 
 def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def create_table_sql(table: Table) -> str:
+def create_table_sql(table: Table, dialect: str = "duckdb") -> str:
     lines = []
     for column in table.columns:
         null = " NOT NULL" if column.required else ""
-        lines.append(f"    {quote(column.name)} {sql_type(column)}{null}")
+        lines.append(f"    {quote(column.name)} {sql_type(column, dialect)}{null}")
     body = ",\n".join(lines)
     return f"CREATE TABLE IF NOT EXISTS {quote(table.name)} (\n{body}\n);"
 
 
-def schema_sql(model: DataModel) -> str:
+def schema_sql(model: DataModel, dialect: str = "duckdb") -> str:
     """The whole schema as one SQL script, in declaration order."""
     header = f"-- neighbourhood data model, version {model.version}. Generated from model.yaml.\n"
-    return header + "\n\n".join(create_table_sql(t) for t in model.tables) + "\n"
+    tables = "\n\n".join(create_table_sql(t, dialect) for t in model.tables)
+    return header + tables + "\n"

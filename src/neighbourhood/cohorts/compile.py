@@ -1,0 +1,480 @@
+"""One compiler, several engines: query-model nodes to an Ibis expression.
+
+Ibis turns the expression into each engine's SQL (DuckDB, PostgreSQL, Spark). The plan:
+
+- a value per patient is a column of one wide table, keyed by patient_id, made by left-joining
+  onto `patients` one small table per *leaf*: a column of `patients`, a row picked per patient,
+  an organisation looked up, or an aggregation of an event table;
+- aggregations over the same event table whose conditions use only that table's own columns
+  are batched into one scan (`count(...) FILTER (WHERE ...)` per aggregation, the rows first
+  narrowed to those any of the conditions keeps), so 36 frailty deficits read the events once;
+- a condition on event rows that uses a value per patient (a date of birth, a first
+  diagnosis) joins that value onto the rows first;
+- parts of an expression that depend on no table (the index date less six months) are
+  worked out in Python, with the semantics of `semantics.py`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from neighbourhood.cohorts import model as m
+from neighbourhood.cohorts import semantics
+
+IBIS_TYPES = {"bool": "boolean", "int": "int64", "float": "float64", "str": "string"}
+IBIS_TYPES |= {"date": "date", "code": "string"}
+
+TableSource = Callable[[str], ir.Table]
+INLINE_CODES = 50
+
+
+def ibis_type(kind: m.SeriesType) -> str:
+    return IBIS_TYPES[kind.name]
+
+
+@cache
+def is_constant(series: m.Series) -> bool:
+    return not any(
+        isinstance(n, m.Column | m.AggregateByPatient | m.ParentOrganisation)
+        for n in m.walk(series)
+    )
+
+
+def constant_value(series: m.Series, index_date: dt.date) -> Any:
+    """The value of a series that reads no table, worked out in Python."""
+    if isinstance(series, m.Value):
+        return series.value
+    if isinstance(series, m.IndexDate):
+        return index_date
+    if isinstance(series, m.Unary):
+        return semantics.unary(series.op, constant_value(series.operand, index_date))
+    if isinstance(series, m.Binary):
+        left = constant_value(series.left, index_date)
+        return semantics.binary(series.op, left, constant_value(series.right, index_date))
+    if isinstance(series, m.IsIn):
+        found = constant_value(series.series, index_date)
+        return None if found is None else str(found) in series.values
+    if isinstance(series, m.Case):
+        for condition, outcome in series.cases:
+            if constant_value(condition, index_date) is True:
+                return constant_value(outcome, index_date)
+        return None if series.default is None else constant_value(series.default, index_date)
+    raise m.QueryError(f"not a constant: {type(series).__name__}")
+
+
+def _literal(value: Any, kind: m.SeriesType) -> ir.Value:
+    if value is None:
+        return ibis.null().cast(ibis_type(kind))
+    return ibis.literal(value, type=ibis_type(kind))
+
+
+def _days_in_month(year: ir.IntegerValue, month: ir.IntegerValue) -> ir.IntegerValue:
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    return ibis.cases(
+        (month == 2, ibis.ifelse(leap, 29, 28)),
+        (month.isin([4, 6, 9, 11]), 30),
+        else_=31,
+    )
+
+
+def _add_months(date: ir.DateValue, count: int) -> ir.DateValue:
+    """The rule of `dates.add_months`, with integer arithmetic every engine does alike."""
+    total = date.year() * 12 + (date.month() - 1) + count
+    year = (total / 12).floor().cast("int64")
+    month = total - year * 12 + 1
+    next_year = ibis.ifelse(month == 12, year + 1, year)
+    next_month = ibis.ifelse(month == 12, 1, month + 1)
+    return ibis.ifelse(
+        date.day() <= _days_in_month(year, month),
+        ibis.date(year, month, date.day()),
+        ibis.date(next_year, next_month, 1),
+    )
+
+
+def _years_between(start: ir.DateValue, end: ir.DateValue) -> ir.IntegerValue:
+    before = (end.month() < start.month()) | (
+        (end.month() == start.month()) & (end.day() < start.day())
+    )
+    return end.year() - start.year() - ibis.ifelse(before, 1, 0)
+
+
+def _sort_key(value: ir.Value, descending: bool) -> ir.Value:
+    # Missing values sort first, on every engine: explicitly, since their defaults differ.
+    return ibis.desc(value, nulls_first=False) if descending else ibis.asc(value, nulls_first=True)
+
+
+@dataclass
+class _Context:
+    """Maps patient-level nodes already on the table being built to its column names."""
+
+    columns: dict[m.Series, str] = field(default_factory=dict)
+
+
+class IbisCompiler:
+    def __init__(self, tables: TableSource, index_date: dt.date) -> None:
+        self._tables = tables
+        self.index_date = index_date
+        self._names = (f"v{i}" for i in itertools.count())
+        self._code_tables: dict[tuple, ir.Column] = {}
+
+    def _name(self) -> str:
+        return next(self._names)
+
+    def table(self, name: str) -> ir.Table:
+        return self._tables(name)
+
+    # ---- the result ----------------------------------------------------------------------
+
+    def cohort(self, population: m.Series, variables: dict[str, m.Series]) -> ir.Table:
+        """One row per patient in the population: patient_id and each variable."""
+        if population.type != m.BOOL or population.frame is not None:
+            raise m.QueryError("the population is one true/false value per patient")
+        nodes = [population, *variables.values()]
+        wide, context = self.patient_table(nodes)
+        keep = self.expression(population, wide, context)
+        selected = wide.filter(keep)
+        outputs = {"patient_id": selected.patient_id}
+        for name, series in variables.items():
+            if series.frame is not None:
+                raise m.QueryError(f"variable {name}: one value per patient is needed")
+            outputs[name] = self.expression(series, selected, context)
+        return selected.select(**outputs)
+
+    def frame_rows(self, frame: m.Frame, patient_id: str) -> ir.Table:
+        """The rows of a many-rows frame for one patient, as the table declares them."""
+        rows, context = self._rows(frame, [])
+        rows = rows.filter(rows.patient_id == patient_id)
+        condition = self._condition(frame, rows, context)
+        if condition is not None:
+            rows = rows.filter(condition)
+        columns = list(self.table(frame.spec.name).columns)
+        date = frame.spec.date_column
+        return rows.select(*columns).order_by([ibis.desc(date)] if date else columns)
+
+    # ---- one value per patient -----------------------------------------------------------
+
+    def patient_table(self, nodes: Iterable[m.Series]) -> tuple[ir.Table, _Context]:
+        """`patients.patient_id` with one column per leaf the nodes need."""
+        leaves = _patient_leaves(nodes)
+        base = self.table("patients")
+        context = _Context()
+        wide = base.select("patient_id", *self._patient_columns(leaves, context))
+        pending = [leaf for leaf in leaves if leaf not in context.columns]
+        joined: list[tuple[ir.Table, list[str]]] = []
+        for built, names in self._leaf_tables(pending, context):
+            joined.append((built, names))
+        for built, names in joined:
+            key = self._name()
+            right = built.rename({key: "patient_id"})
+            wide = wide.left_join(right, wide.patient_id == right[key]).select(
+                wide, *[right[n] for n in names]
+            )
+        return wide, context
+
+    def _patient_columns(self, leaves: list[m.Series], context: _Context) -> list[ir.Value]:
+        """Leaves that are plain columns of `patients` come along with the base table."""
+        base = self.table("patients")
+        found = []
+        for leaf in leaves:
+            if isinstance(leaf, m.Column) and isinstance(leaf.source, m.SelectPatientTable):
+                name = self._name()
+                context.columns[leaf] = name
+                found.append(base[leaf.name].name(name))
+        return found
+
+    def _leaf_tables(
+        self, leaves: list[m.Series], context: _Context
+    ) -> Iterable[tuple[ir.Table, list[str]]]:
+        batches: dict[str, list[m.AggregateByPatient]] = {}
+        picks: dict[m.PickOneRowPerPatient, list[m.Column]] = {}
+        for leaf in leaves:
+            if isinstance(leaf, m.AggregateByPatient) and not self._needs_patient_values(leaf):
+                batches.setdefault(leaf.over.root.name, []).append(leaf)  # type: ignore[union-attr]
+            elif isinstance(leaf, m.AggregateByPatient):
+                yield self._aggregates([leaf], context)
+            elif isinstance(leaf, m.Column) and isinstance(leaf.source, m.PickOneRowPerPatient):
+                picks.setdefault(leaf.source, []).append(leaf)
+            elif isinstance(leaf, m.ParentOrganisation):
+                yield self._parent(leaf, context)
+            else:  # pragma: no cover - every leaf kind is listed above
+                raise m.QueryError(f"cannot compile {type(leaf).__name__}")
+        for batch in batches.values():
+            yield self._aggregates(batch, context)
+        for pick, columns in picks.items():
+            yield self._pick(pick, columns, context)
+
+    def _needs_patient_values(self, aggregate: m.AggregateByPatient) -> bool:
+        return bool(_patient_parts(self._row_series(aggregate.over, aggregate.source)))
+
+    # ---- many rows per patient -----------------------------------------------------------
+
+    @staticmethod
+    def _row_series(frame: m.Frame, source: m.Node) -> list[m.Series]:
+        conditions = [f.condition for f in frame.ancestors() if isinstance(f, m.Filter)]
+        own = [source] if isinstance(source, m.Series) else []
+        sorts = [k for f in frame.ancestors() if isinstance(f, m.Sort) for k in f.keys]
+        return [*conditions, *own, *sorts]
+
+    def _rows(self, frame: m.Frame, extra: list[m.Series]) -> tuple[ir.Table, _Context]:
+        """The root table's rows with every patient-level value the row series need."""
+        root = frame.root
+        assert root is not None
+        rows = self.table(root.name)
+        parts = _patient_parts(self._row_series(frame, frame) + extra)
+        context = _Context()
+        if parts:
+            wide, inner = self.patient_table(parts)
+            names = {part: self._name() for part in parts}
+            right = wide.select(
+                key=wide.patient_id,
+                **{names[p]: self.expression(p, wide, inner) for p in parts},
+            )
+            rows = rows.inner_join(right, rows.patient_id == right.key).select(
+                rows, *[right[n] for n in names.values()]
+            )
+            context.columns.update(names)
+        return rows, context
+
+    def _condition(self, frame: m.Frame, rows: ir.Table, context: _Context) -> ir.Value | None:
+        conditions = [f.condition for f in reversed(frame.ancestors()) if isinstance(f, m.Filter)]
+        compiled = [self.expression(c, rows, context) for c in conditions]
+        if not compiled:
+            return None
+        result = compiled[0]
+        for more in compiled[1:]:
+            result = result & more
+        return result
+
+    def _aggregates(
+        self, batch: list[m.AggregateByPatient], context: _Context
+    ) -> tuple[ir.Table, list[str]]:
+        first = batch[0].over
+        sources = [a.source for a in batch if isinstance(a.source, m.Series)]
+        rows, row_context = self._rows(first, sources)
+        conditions = [self._condition(a.over, rows, row_context) for a in batch]
+        if all(c is not None for c in conditions):
+            narrowed = conditions[0]
+            for more in conditions[1:]:
+                narrowed = narrowed | more
+            rows = rows.filter(narrowed)
+        metrics = {}
+        names = []
+        for aggregate, condition in zip(batch, conditions, strict=True):
+            name = self._name()
+            names.append(name)
+            context.columns[aggregate] = name
+            metrics[name] = self._reduce(aggregate, rows, row_context, condition)
+        table = rows.group_by("patient_id").aggregate(**metrics)
+        return table, names
+
+    def _reduce(
+        self,
+        aggregate: m.AggregateByPatient,
+        rows: ir.Table,
+        context: _Context,
+        condition: ir.Value | None,
+    ) -> ir.Value:
+        where = {"where": condition} if condition is not None else {}
+        if aggregate.op in ("exists", "count"):
+            return rows.patient_id.count(**where)
+        value = self.expression(aggregate.source, rows, context)  # type: ignore[arg-type]
+        if aggregate.op == "count_distinct":
+            return value.nunique(**where)
+        return getattr(value, aggregate.op)(**where)
+
+    def _pick(
+        self, pick: m.PickOneRowPerPatient, columns: list[m.Column], context: _Context
+    ) -> tuple[ir.Table, list[str]]:
+        rows, row_context = self._rows(pick.source, [])
+        condition = self._condition(pick.source, rows, row_context)
+        if condition is not None:
+            rows = rows.filter(condition)
+        descending = pick.position == "last"
+        keys = [self.expression(k, rows, row_context) for k in pick.source.keys]
+        spec = pick.spec
+        keys += [rows[c] for c in spec.columns if c != "patient_id"]  # ties: the rest, in order
+        order = [_sort_key(k, descending) for k in keys]
+        rank = self._name()
+        ranked = rows.mutate(
+            **{rank: ibis.row_number().over(group_by=rows.patient_id, order_by=order)}
+        )
+        chosen = ranked.filter(ranked[rank] == 0)
+        names = []
+        outputs = {"patient_id": chosen.patient_id}
+        for column in dict.fromkeys(columns):
+            name = self._name()
+            names.append(name)
+            context.columns[column] = name
+            outputs[name] = chosen[column.name]
+        return chosen.select(**outputs), names
+
+    def _parent(
+        self, lookup: m.ParentOrganisation, context: _Context
+    ) -> tuple[ir.Table, list[str]]:
+        if not is_constant(lookup.on):
+            raise m.QueryError("an organisation is looked up on a fixed date")
+        on = constant_value(lookup.on, self.index_date)
+        wide, inner = self.patient_table([lookup.child])
+        child = wide.select(key=wide.patient_id, child=self.expression(lookup.child, wide, inner))
+        links = self.table("org_memberships")
+        valid = links.filter(
+            (links.relationship == lookup.relationship)
+            & (links.valid_from <= on)
+            & (links.valid_to.isnull() | (links.valid_to >= on))
+        )
+        rank = self._name()
+        best = valid.mutate(
+            **{
+                rank: ibis.row_number().over(
+                    group_by=valid.child_code,
+                    order_by=[ibis.desc(valid.valid_from), ibis.desc(valid.parent_code)],
+                )
+            }
+        )
+        best = best.filter(best[rank] == 0).select("child_code", "parent_code")
+        joined = child.left_join(best, child.child == best.child_code)
+        name = self._name()
+        context.columns[lookup] = name
+        return joined.select(patient_id=joined.key, **{name: joined.parent_code}), [name]
+
+    # ---- expressions ---------------------------------------------------------------------
+
+    def _codes(self, series: m.IsIn) -> list[str] | ir.Column:
+        """A short list inline; a long one as a small table the engine matches against, so the
+        SQL stays small (a codelist of 3,000 dm+d products is one table, not 3,000 literals)."""
+        if len(series.values) <= INLINE_CODES:
+            return sorted(series.values)
+        key = (series.codelist_id, series.codelist_version, series.values)
+        if key not in self._code_tables:
+            table = ibis.memtable({"code": sorted(series.values)}, schema={"code": "string"})
+            self._code_tables[key] = table.code
+        return self._code_tables[key]
+
+    def expression(self, series: m.Series, table: ir.Table, context: _Context) -> ir.Value:
+        if series in context.columns:
+            column = table[context.columns[series]]
+            if isinstance(series, m.AggregateByPatient) and series.op == "exists":
+                return column.fill_null(0) > 0
+            if isinstance(series, m.AggregateByPatient) and series.op in (
+                "count",
+                "count_distinct",
+            ):
+                return column.fill_null(0).cast("int64")
+            return column
+        if is_constant(series):
+            return _literal(constant_value(series, self.index_date), series.type)
+        if isinstance(series, m.Column):
+            return table[series.name]
+        if isinstance(series, m.Unary):
+            return self._unary(series, self.expression(series.operand, table, context))
+        if isinstance(series, m.Binary):
+            left = self.expression(series.left, table, context)
+            return self._binary(series, left, table, context)
+        if isinstance(series, m.IsIn):
+            return self.expression(series.series, table, context).isin(self._codes(series))
+        if isinstance(series, m.Case):
+            branches = [
+                (self.expression(c, table, context), self.expression(v, table, context))
+                for c, v in series.cases
+            ]
+            default = (
+                self.expression(series.default, table, context)
+                if series.default is not None
+                else _literal(None, series.type)
+            )
+            return ibis.cases(*branches, else_=default).cast(ibis_type(series.type))
+        raise m.QueryError(f"{type(series).__name__} is not on this table")  # pragma: no cover
+
+    @staticmethod
+    def _unary(series: m.Unary, value: ir.Value) -> ir.Value:
+        op = series.op
+        if op == "not":
+            return ~value
+        if op == "is_null":
+            return value.isnull()
+        if op == "year":
+            return value.year().cast("int64")
+        if op == "month":
+            return value.month().cast("int64")
+        if op == "negate":
+            return -value
+        if op == "as_int" and series.operand.type == m.BOOL:
+            return ibis.ifelse(value, 1, 0).cast("int64")
+        return value.cast(ibis_type(series.type))
+
+    def _binary(
+        self, series: m.Binary, left: ir.Value, table: ir.Table, context: _Context
+    ) -> ir.Value:
+        op = series.op
+        if op == "add_days":
+            return left + ibis.interval(days=series.right.value)  # type: ignore[attr-defined]
+        if op == "add_months":
+            return _add_months(left, series.right.value)  # type: ignore[attr-defined]
+        right = self.expression(series.right, table, context)
+        if op == "years_between":
+            return _years_between(left, right).cast("int64")
+        if op == "days_between":
+            return right.delta(left, unit="day").cast("int64")
+        if op == "coalesce":
+            return ibis.coalesce(left, right)
+        operators = {
+            "eq": lambda a, b: a == b,
+            "ne": lambda a, b: a != b,
+            "lt": lambda a, b: a < b,
+            "le": lambda a, b: a <= b,
+            "gt": lambda a, b: a > b,
+            "ge": lambda a, b: a >= b,
+            "and": lambda a, b: a & b,
+            "or": lambda a, b: a | b,
+            "add": lambda a, b: a + b,
+            "sub": lambda a, b: a - b,
+            "mul": lambda a, b: a * b,
+            "div": lambda a, b: a.cast("float64") / b,
+        }
+        return operators[op](left, right)
+
+
+def _patient_leaves(nodes: Iterable[m.Series]) -> list[m.Series]:
+    """The leaves (see module doc) of patient-level expressions, in first-seen order."""
+    found: dict[m.Series, None] = {}
+
+    def visit(series: m.Series) -> None:
+        if isinstance(series, m.AggregateByPatient | m.ParentOrganisation):
+            found[series] = None
+        elif isinstance(series, m.Column):
+            if series.source.one_row_per_patient:
+                found[series] = None
+        else:
+            for child in series.children():
+                if isinstance(child, m.Series):
+                    visit(child)
+
+    for node in nodes:
+        visit(node)
+    return list(found)
+
+
+def _patient_parts(row_series: list[m.Series]) -> list[m.Series]:
+    """The largest parts of row expressions that are one value per patient and read a table."""
+    found: dict[m.Series, None] = {}
+
+    def visit(series: m.Series) -> None:
+        if series.frame is None:
+            if not is_constant(series):
+                found[series] = None
+            return
+        for child in series.children():
+            if isinstance(child, m.Series):
+                visit(child)
+
+    for series in row_series:
+        visit(series)
+    return list(found)

@@ -1,0 +1,171 @@
+"""Running a cohort on an engine: the patient list, counts per practice and PCN, and the
+explanation of why one patient is in it.
+
+Every run adds two variables to the definition's own: the practice the patient is registered
+with on the date and that practice's PCN on the date, so that lists and counts can be cut by
+organisation, and `--pcn` keeps the patients of one PCN.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import pyarrow as pa
+
+from neighbourhood.codelists import codelist as shipped_codelist
+from neighbourhood.cohorts import model as m
+from neighbourhood.cohorts.compile import IbisCompiler
+from neighbourhood.cohorts.definition import Cohort, cohort
+from neighbourhood.cohorts.language import SeriesExpr, parent_organisation, practice_registration_on
+from neighbourhood.store.engines import Engine
+
+EXPLAIN_ROWS = 20
+
+
+@dataclass(frozen=True)
+class CohortRun:
+    """A cohort's patients on a date, with what is needed to trace the figures."""
+
+    cohort: Cohort
+    at: dt.date
+    engine: str
+    pcn: str | None
+    rows: pa.Table = field(repr=False)
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        return {
+            "cohort": self.cohort.id,
+            "definition_version": self.cohort.version,
+            "codelists": self.cohort.codelists,
+            "at": self.at.isoformat(),
+            "engine": self.engine,
+            "pcn": self.pcn,
+            "patients": self.rows.num_rows,
+        }
+
+    def records(self) -> list[dict[str, Any]]:
+        return self.rows.to_pylist()
+
+
+def _organisation_variables(at_pcn: str | None) -> tuple[dict[str, m.Series], m.Series | None]:
+    from neighbourhood.cohorts.language import index_date
+
+    practice = practice_registration_on(index_date).practice_code
+    pcn = parent_organisation(practice, "practice_in_pcn", index_date)
+    keep = None if at_pcn is None else (pcn == at_pcn).when_null_then(False).node
+    return {"practice_code": practice.node, "pcn_code": pcn.node}, keep
+
+
+def run_cohort(
+    engine: Engine, definition: Cohort | str, at: dt.date, *, pcn: str | None = None
+) -> CohortRun:
+    chosen = cohort(definition) if isinstance(definition, str) else definition
+    organisation, keep = _organisation_variables(pcn)
+    population = chosen.population if keep is None else m.Binary("and", chosen.population, keep)
+    variables = organisation | dict(chosen.variables)
+    compiler = IbisCompiler(engine.table, at)
+    table = compiler.cohort(population, variables).order_by("patient_id")
+    return CohortRun(chosen, at, engine.name, pcn, table.to_pyarrow())
+
+
+def counts(run: CohortRun) -> list[dict[str, Any]]:
+    """Patients per PCN and practice, and how many meet each criterion."""
+    criteria = [c for c in run.cohort.criteria if run.rows.schema.field(c).type == pa.bool_()]
+    tally: dict[tuple[str, str], Counter] = {}
+    for row in run.rows.to_pylist():
+        key = (row["pcn_code"] or "(no PCN)", row["practice_code"] or "(no practice)")
+        counter = tally.setdefault(key, Counter())
+        counter["patients"] += 1
+        for name in criteria:
+            counter[name] += bool(row[name])
+    return [
+        {"pcn_code": pcn, "practice_code": practice, "patients": c["patients"]}
+        | {name: c[name] for name in criteria}
+        for (pcn, practice), c in sorted(tally.items())
+    ]
+
+
+def explain(engine: Engine, definition: Cohort | str, patient_id: str, at: dt.date) -> dict:
+    """For one patient: in the cohort or not, each criterion's value, and the records behind
+    each criterion (the rows of every event frame it aggregates, for that patient)."""
+    chosen = cohort(definition) if isinstance(definition, str) else definition
+    compiler = IbisCompiler(engine.table, at)
+    this_patient = SeriesExpr(m.Column(m.SelectPatientTable("patients"), "patient_id"))
+    only = (this_patient == patient_id).node
+    organisation, _ = _organisation_variables(None)
+    variables = organisation | dict(chosen.variables) | {"in_cohort": chosen.population}
+    found = compiler.cohort(only, variables).to_pyarrow().to_pylist()
+    if not found:
+        raise KeyError(f"no patient {patient_id!r} in the store")
+    values = found[0]
+    criteria = []
+    for name in chosen.criteria:
+        series = chosen.variables[name]
+        criteria.append(
+            {
+                "criterion": name,
+                "value": values[name],
+                "records": _records(compiler, series, patient_id),
+            }
+        )
+    return {
+        "cohort": chosen.id,
+        "definition_version": chosen.version,
+        "patient_id": patient_id,
+        "at": at.isoformat(),
+        "in_cohort": bool(values["in_cohort"]),
+        "practice_code": values["practice_code"],
+        "pcn_code": values["pcn_code"],
+        "criteria": criteria,
+        "variables": {k: _plain(values[k]) for k in chosen.variables},
+    }
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _records(compiler: IbisCompiler, series: m.Series, patient_id: str) -> list[dict]:
+    """The rows, for this patient, of each frame the series aggregates or picks from."""
+    frames: dict[m.Frame, None] = {}
+    for node in m.walk(series):
+        if isinstance(node, m.AggregateByPatient):
+            frames[node.over] = None
+        elif isinstance(node, m.PickOneRowPerPatient):
+            frames[node.source] = None
+    found = []
+    for frame in frames:
+        rows = compiler.frame_rows(frame, patient_id).limit(EXPLAIN_ROWS).to_pyarrow()
+        terms = _terms(frame)
+        code_column = frame.spec.code_column
+        for row in rows.to_pylist():
+            row.pop("patient_id", None)
+            record = {"table": frame.spec.name} | {k: _plain(v) for k, v in row.items()}
+            if code_column and row.get(code_column) in terms:
+                record["term"] = terms[row[code_column]]
+            found.append(record)
+    return found
+
+
+def _terms(frame: m.Frame) -> dict[str, str]:
+    terms: dict[str, str] = {}
+    for ancestor in frame.ancestors():
+        if isinstance(ancestor, m.Filter):
+            for node in m.walk(ancestor.condition):
+                if isinstance(node, m.IsIn) and node.codelist_id != "values":
+                    terms |= dict(shipped_codelist(node.codelist_id).terms)
+    return terms
+
+
+def sql(engine: Engine, definition: Cohort | str, at: dt.date) -> str:
+    """The SQL the engine runs for a cohort (for review and audit)."""
+    chosen = cohort(definition) if isinstance(definition, str) else definition
+    organisation, _ = _organisation_variables(None)
+    compiler = IbisCompiler(engine.table, at)
+    expression = compiler.cohort(chosen.population, organisation | dict(chosen.variables))
+    return str(ibis.to_sql(expression, dialect=engine.backend.name))

@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from neighbourhood.cohorts import shipped_library
+from neighbourhood.cohorts.run import library_counts
 from neighbourhood.footprints import check, pcns
 from neighbourhood.overview import headline_figures, pcn_summary, store_contents
 from neighbourhood.progress import SILENT, Progress
 from neighbourhood.records import load_paths
 from neighbourhood.store import connect
+from neighbourhood.store.engines import open_duckdb
 from neighbourhood.synthetic import generate
 
 DEMO_PATIENTS = 200_000
@@ -35,6 +38,7 @@ class DemoResult:
     footprint: list[dict[str, Any]]
     rule_checks: dict[str, Any]
     store: list[dict[str, Any]]
+    cohorts: list[dict[str, Any]]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +51,7 @@ class DemoResult:
             "footprint": self.footprint,
             "rule_checks": self.rule_checks,
             "store": self.store,
+            "cohorts": self.cohorts,
         }
 
 
@@ -85,7 +90,7 @@ def run_demo(
     try:
         report = load_paths(con, [out_dir], progress=progress)
         as_of = synthesis.reference_date
-        return DemoResult(
+        summary = dict(
             synthesis=synthesis.to_dict(),
             load=report.to_dict(),
             as_of=as_of,
@@ -97,3 +102,6 @@ def run_demo(
         )
     finally:
         con.close()
+    with open_duckdb(db) as engine:
+        cohorts = library_counts(engine, as_of, shipped_library(), progress)
+    return DemoResult(**summary, cohorts=cohorts)

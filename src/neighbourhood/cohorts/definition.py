@@ -101,6 +101,10 @@ def _lines(text: str) -> dict[tuple[str, ...], int]:
                 here = (*path, str(key.value))
                 found[here] = key.start_mark.line + 1
                 visit(value, here)
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                found[(*path, str(index))] = item.start_mark.line + 1
+                visit(item, (*path, str(index)))
 
     try:
         root = yaml.compose(text)

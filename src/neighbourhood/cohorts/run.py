@@ -21,6 +21,7 @@ from neighbourhood.cohorts import model as m
 from neighbourhood.cohorts.compile import IbisCompiler
 from neighbourhood.cohorts.definition import Cohort, cohort
 from neighbourhood.cohorts.language import SeriesExpr, parent_organisation, practice_registration_on
+from neighbourhood.progress import SILENT, Progress
 from neighbourhood.store.engines import Engine
 
 EXPLAIN_ROWS = 20
@@ -169,3 +170,25 @@ def sql(engine: Engine, definition: Cohort | str, at: dt.date) -> str:
     compiler = IbisCompiler(engine.table, at)
     expression = compiler.cohort(chosen.population, organisation | dict(chosen.variables))
     return str(ibis.to_sql(expression, dialect=engine.backend.name))
+
+
+def library_counts(
+    engine: Engine, at: dt.date, library: dict[str, Cohort], progress: Progress = SILENT
+) -> list[dict[str, Any]]:
+    """One row per cohort: patients on the date, and how many PCNs and practices they are in."""
+    found = []
+    for chosen in library.values():
+        rows = run_cohort(engine, chosen, at).rows
+        practices = {p for p in rows.column("practice_code").to_pylist() if p}
+        pcns = {p for p in rows.column("pcn_code").to_pylist() if p}
+        found.append(
+            {
+                "cohort": chosen.id,
+                "title": chosen.title,
+                "patients": rows.num_rows,
+                "pcns": len(pcns),
+                "practices": len(practices),
+            }
+        )
+        progress.step("cohorts", total=len(library))
+    return found

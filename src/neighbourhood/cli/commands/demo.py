@@ -72,6 +72,13 @@ def demo(
         console=console,
     )
     render_rows(result.rule_checks["rules"], fmt, title="footprint rule checks", console=console)
+    render_rows(
+        result.cohorts,
+        fmt,
+        title=f"cohorts on {result.as_of} (Network Contract DES service specifications, eFI)",
+        console=console,
+    )
     console.print(
-        f"Store: {settings.db}. Try `neighbourhood status` or `neighbourhood quarantine list`."
+        f"Store: {settings.db}. Try `neighbourhood status`, `neighbourhood cohorts list` or "
+        "`neighbourhood cohorts run smr-priority --counts`."
     )

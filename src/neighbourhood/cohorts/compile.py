@@ -425,21 +425,13 @@ class IbisCompiler:
             return right.delta(left, unit="day").cast("int64")
         if op == "coalesce":
             return ibis.coalesce(left, right)
-        operators = {
-            "eq": lambda a, b: a == b,
-            "ne": lambda a, b: a != b,
-            "lt": lambda a, b: a < b,
-            "le": lambda a, b: a <= b,
-            "gt": lambda a, b: a > b,
-            "ge": lambda a, b: a >= b,
-            "and": lambda a, b: a & b,
-            "or": lambda a, b: a | b,
-            "add": lambda a, b: a + b,
-            "sub": lambda a, b: a - b,
-            "mul": lambda a, b: a * b,
-            "div": lambda a, b: a.cast("float64") / b,
-        }
-        return operators[op](left, right)
+        if op == "and":
+            return left & right
+        if op == "or":
+            return left | right
+        if op == "div":
+            return left.cast("float64") / right
+        return semantics.OPERATORS[op](left, right)
 
 
 def _patient_leaves(nodes: Iterable[m.Series]) -> list[m.Series]:

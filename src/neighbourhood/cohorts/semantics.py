@@ -6,6 +6,7 @@ value, except `and` / `or` (three-valued logic), `is_null` and `coalesce`.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -20,16 +21,20 @@ UNARY: dict[str, Callable[[Any], Any]] = {
     "as_float": float,
 }
 
-BINARY: dict[str, Callable[[Any, Any], Any]] = {
-    "eq": lambda a, b: a == b,
-    "ne": lambda a, b: a != b,
-    "lt": lambda a, b: a < b,
-    "le": lambda a, b: a <= b,
-    "gt": lambda a, b: a > b,
-    "ge": lambda a, b: a >= b,
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "mul": lambda a, b: a * b,
+OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "eq": operator.eq,
+    "ne": operator.ne,
+    "lt": operator.lt,
+    "le": operator.le,
+    "gt": operator.gt,
+    "ge": operator.ge,
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+}
+"""Operations that mean the same on Python values and on Ibis expressions."""
+
+BINARY: dict[str, Callable[[Any, Any], Any]] = OPERATORS | {
     "div": lambda a, b: a / b,
     "add_days": lambda d, n: d.fromordinal(d.toordinal() + n),
     "add_months": add_months,

@@ -78,6 +78,40 @@ def test_run_as_csv_gives_the_patients_a_hand_written_query_finds(store):
     assert all(r["practice_code"] and r["pcn_code"] for r in rows)
 
 
+def test_lower_gi_referrals_with_fit_match_a_hand_written_query(store):
+    """CAN-04 by hand: referrals from 2024-10-01 to 2025-09-30, a FIT (1049361000000101) from
+    21 days before a referral to its day; registered and alive on 2025-09-30."""
+    con = duckdb.connect(str(store), read_only=True)
+    expected = con.execute(
+        """
+        WITH refs AS (SELECT patient_id, event_date FROM clinical_events
+                      WHERE snomed_code IN ('892201000000106', '276401000000108')
+                        AND event_date BETWEEN DATE '2024-10-01' AND DATE '2025-09-30'),
+             fit AS (SELECT patient_id, event_date FROM clinical_events
+                     WHERE snomed_code = '1049361000000101')
+        SELECT r.patient_id, count(*),
+               count(*) FILTER (WHERE EXISTS (
+                   SELECT 1 FROM fit f WHERE f.patient_id = r.patient_id
+                   AND f.event_date BETWEEN r.event_date - 21 AND r.event_date))
+        FROM refs r JOIN patients p USING (patient_id)
+        WHERE (p.date_of_death IS NULL OR p.date_of_death > DATE '2025-09-30')
+          AND EXISTS (SELECT 1 FROM registrations g WHERE g.patient_id = r.patient_id
+                      AND g.start_date <= DATE '2025-09-30'
+                      AND (g.end_date IS NULL OR g.end_date >= DATE '2025-09-30'))
+        GROUP BY 1 ORDER BY 1
+        """
+    ).fetchall()
+    con.close()
+    result = invoke("--db", str(store), "cohorts", "run", "early-cancer-diagnosis-lower-gi-fit",
+                    "--at", AT, "--format", "csv")  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    found = [
+        (r["patient_id"], int(r["referral_count"]), int(r["referrals_with_fit"])) for r in rows
+    ]
+    assert found == [tuple(e) for e in expected]
+    assert any(n for _, _, n in found) and any(not n for _, _, n in found)
+
+
 def test_counts_add_up_and_pcn_keeps_one_pcn(store):
     args = ["--db", str(store), "cohorts", "run", "smr-priority", "--at", AT]
     everyone = json.loads(invoke(*args, "--format", "json").stdout)

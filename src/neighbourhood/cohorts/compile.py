@@ -43,7 +43,7 @@ def ibis_type(kind: m.SeriesType) -> str:
 @cache
 def is_constant(series: m.Series) -> bool:
     return not any(
-        isinstance(n, m.Column | m.AggregateByPatient | m.ParentOrganisation)
+        isinstance(n, m.Column | m.AggregateByPatient | m.ParentOrganisation | m.ExistsBetween)
         for n in m.walk(series)
     )
 
@@ -73,6 +73,10 @@ def constant_value(series: m.Series, index_date: dt.date) -> Any:
 def _literal(value: Any, kind: m.SeriesType) -> ir.Value:
     if value is None:
         return ibis.null().cast(ibis_type(kind))
+    if kind == m.FLOAT:
+        # Ibis writes a float as a bare 0.5, which PostgreSQL reads as NUMERIC (a Decimal
+        # comes back, and the result cannot be read as float64): cast it from text instead.
+        return ibis.literal(repr(float(value))).cast("float64")
     return ibis.literal(value, type=ibis_type(kind))
 
 
@@ -212,7 +216,9 @@ class IbisCompiler:
             yield self._pick(pick, columns, context)
 
     def _needs_patient_values(self, aggregate: m.AggregateByPatient) -> bool:
-        return bool(_patient_parts(self._row_series(aggregate.over, aggregate.source)))
+        """True when the rows need more than their own columns (so cannot share a scan)."""
+        row_series = self._row_series(aggregate.over, aggregate.source)
+        return bool(_patient_parts(row_series) or _row_comparisons(row_series))
 
     # ---- many rows per patient -----------------------------------------------------------
 
@@ -241,7 +247,45 @@ class IbisCompiler:
                 rows, *[right[n] for n in names.values()]
             )
             context.columns.update(names)
+        for comparison in _row_comparisons(self._row_series(frame, frame) + extra):
+            rows = self._exists_between(comparison, rows, context)
         return rows, context
+
+    def _exists_between(
+        self, comparison: m.ExistsBetween, rows: ir.Table, context: _Context
+    ) -> ir.Table:
+        """Add a column saying, for each row, whether `other` has a row in its window: the
+        distinct windows are matched against the other frame once, then joined back."""
+        start = self.expression(comparison.start, rows, context)
+        end = self.expression(comparison.end, rows, context)
+        s, e, flag = self._name(), self._name(), self._name()
+        rows = rows.mutate(**{s: start, e: end})
+        windows = rows.select(wp=rows.patient_id, ws=rows[s], we=rows[e]).distinct()
+        other_rows, other_context = self._rows(comparison.other, [])
+        condition = self._condition(comparison.other, other_rows, other_context)
+        if condition is not None:
+            other_rows = other_rows.filter(condition)
+        date = comparison.other.spec.date_column
+        targets = other_rows.select(tp=other_rows.patient_id, td=other_rows[date])
+        hits = (
+            windows.inner_join(
+                targets,
+                [
+                    windows.wp == targets.tp,
+                    targets.td >= windows.ws,
+                    targets.td <= windows.we,
+                ],
+            )
+            .select("wp", "ws", "we")
+            .distinct()
+            .mutate(**{flag: ibis.literal(True)})
+        )
+        joined = rows.left_join(
+            hits, [rows.patient_id == hits.wp, rows[s] == hits.ws, rows[e] == hits.we]
+        )
+        rows = joined.select(rows, hits[flag])
+        context.columns[comparison] = flag
+        return rows
 
     def _condition(self, frame: m.Frame, rows: ir.Table, context: _Context) -> ir.Value | None:
         conditions = [f.condition for f in reversed(frame.ancestors()) if isinstance(f, m.Filter)]
@@ -451,6 +495,24 @@ def _patient_leaves(nodes: Iterable[m.Series]) -> list[m.Series]:
 
     for node in nodes:
         visit(node)
+    return list(found)
+
+
+def _row_comparisons(row_series: list[m.Series]) -> list[m.ExistsBetween]:
+    """The comparisons with another frame in row expressions (innermost first)."""
+    found: dict[m.ExistsBetween, None] = {}
+
+    def visit(series: m.Series) -> None:
+        if series.frame is None:
+            return
+        for child in series.children():
+            if isinstance(child, m.Series):
+                visit(child)
+        if isinstance(series, m.ExistsBetween):
+            found[series] = None
+
+    for series in row_series:
+        visit(series)
     return list(found)
 
 

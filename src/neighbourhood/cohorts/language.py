@@ -256,6 +256,12 @@ class EventFrameExpr(FrameExpr):
     def exists_for_patient(self) -> SeriesExpr:
         return SeriesExpr(m.AggregateByPatient("exists", self._frame))
 
+    def exists_between(self, start: Any, end: Any) -> SeriesExpr:
+        """For each row of another frame, whether this frame has a row for the same patient
+        dated from `start` to `end` (both included): `fit.exists_between(referral.event_date
+        - days(21), referral.event_date)`."""
+        return SeriesExpr(m.ExistsBetween(self._frame, _node(start), _node(end)))
+
     def count_for_patient(self) -> SeriesExpr:
         return SeriesExpr(m.AggregateByPatient("count", self._frame))
 

@@ -555,6 +555,35 @@ class ParentOrganisation(Series):
         return STR
 
 
+@node
+class ExistsBetween(Series):
+    """For each row of one event frame: whether the same patient has a row of `other` (another
+    event frame) dated from `start` to `end`, both included. Never missing: false when `start`
+    or `end` is missing. Compares rows of two tables, e.g. a FIT result in the 21 days before
+    each referral."""
+
+    other: Frame
+    start: Series
+    end: Series
+
+    def __post_init__(self) -> None:
+        if self.other.one_row_per_patient:
+            raise QueryError("exists_between looks in a frame with many rows per patient")
+        if self.other.spec.date_column is None:
+            raise QueryError(f"{self.other.spec.name} has no date column")
+        if self.start.type != DATE or self.end.type != DATE:
+            raise QueryError("exists_between needs a start date and an end date")
+        if self.start.frame is None and self.end.frame is None:
+            raise QueryError(
+                "exists_between compares with each row of another frame; for one window per "
+                "patient use on_or_between(...).exists_for_patient()"
+            )
+
+    @property
+    def type(self) -> SeriesType:
+        return BOOL
+
+
 MEMBERSHIPS = ("practice_in_pcn", "care_home_aligned_to_pcn", "pcn_in_sub_icb")
 
 

@@ -139,6 +139,8 @@ def _records(compiler: IbisCompiler, series: m.Series, patient_id: str) -> list[
             frames[node.over] = None
         elif isinstance(node, m.PickOneRowPerPatient):
             frames[node.source] = None
+        elif isinstance(node, m.ExistsBetween):
+            frames[node.other] = None
     found = []
     for frame in frames:
         rows = compiler.frame_rows(frame, patient_id).limit(EXPLAIN_ROWS).to_pyarrow()

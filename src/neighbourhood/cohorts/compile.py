@@ -452,6 +452,12 @@ class IbisCompiler:
             return -value
         if op == "as_int" and series.operand.type == m.BOOL:
             return ibis.ifelse(value, 1, 0).cast("int64")
+        if op == "as_float" and series.operand.type == m.BOOL:  # PostgreSQL: no bool to float
+            return ibis.ifelse(value, 1, 0).cast("float64")
+        if op == "as_int" and series.operand.type == m.FLOAT:
+            # Towards zero, as Python's int(): a plain cast rounds (3.5 to 4 on DuckDB and
+            # PostgreSQL, which also differ on halves) and truncates on Spark.
+            return ibis.ifelse(value >= 0, value.floor(), value.ceil()).cast("int64")
         return value.cast(ibis_type(series.type))
 
     def _binary(

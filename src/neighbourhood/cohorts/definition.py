@@ -48,6 +48,7 @@ class Cohort:
     choices: tuple[str, ...] = ()
     parameters: Mapping[str, Any] = field(default_factory=dict)
     path: str = ""
+    sort: tuple[str, ...] = ()  # variables the list is ordered by ("-name": largest first)
 
     def __post_init__(self) -> None:
         if self.population.type != m.BOOL or self.population.frame is not None:
@@ -55,6 +56,9 @@ class Cohort:
         for name in self.criteria:
             if name not in self.variables:
                 raise m.QueryError(f"{self.id}: criterion {name!r} is not a variable")
+        for name in self.sort:
+            if name.removeprefix("-") not in self.variables:
+                raise m.QueryError(f"{self.id}: sort by {name!r}, which is not a variable")
         object.__setattr__(self, "variables", MappingProxyType(dict(self.variables)))
         object.__setattr__(self, "parameters", MappingProxyType(dict(self.parameters)))
 
@@ -73,6 +77,7 @@ class Cohort:
             "title": self.title,
             "description": self.description,
             "criteria": list(self.criteria),
+            "sort": list(self.sort),
             "variables": list(self.variables),
             "parameters": dict(self.parameters),
             "codelists": self.codelists,
@@ -189,6 +194,7 @@ def _build(
             choices=tuple(" ".join(c.split()) for c in document.get("choices", [])),
             parameters=parameters,
             path=str(path),
+            sort=tuple(document.get("sort", [])),
         )
     except m.QueryError as error:
         raise DefinitionError(f"{path}: {error}") from error

@@ -70,7 +70,12 @@ def run_cohort(
     population = chosen.population if keep is None else m.Binary("and", chosen.population, keep)
     variables = organisation | dict(chosen.variables)
     compiler = IbisCompiler(engine.table, at)
-    table = compiler.cohort(population, variables).order_by("patient_id")
+    table = compiler.cohort(population, variables)
+    keys = [
+        ibis.desc(table[name[1:]]) if name.startswith("-") else ibis.asc(table[name])
+        for name in chosen.sort
+    ]
+    table = table.order_by([*keys, "patient_id"])
     return CohortRun(chosen, at, engine.name, pcn, table.to_pyarrow())
 
 

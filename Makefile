@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: demo test check lint format docs benchmark clean
 
@@ -12,14 +13,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The tests also run cohorts on PostgreSQL (a throwaway server: its binaries are installed
+# when missing) and on Spark (the spark extra: PySpark, Java 17); the demo needs neither.
+$(TEST_STAMP): $(STAMP) pyproject.toml scripts/ensure-test-services
+	scripts/ensure-test-services
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	touch $(TEST_STAMP)
+
 ## Synthesise one real ICB, load it into neighbourhood.duckdb and print a summary.
 demo: $(STAMP)
 	$(BIN)/neighbourhood demo
 
 ## Every check: lint, generated docs up to date, the whole test suite.
-test: $(STAMP) check
+test: $(TEST_STAMP) check
 
-check: lint $(STAMP)
+check: lint $(TEST_STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

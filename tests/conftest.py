@@ -21,7 +21,11 @@ def postgres_url():
     try:
         server = ThrowawayPostgres().start()
     except ServerError as error:
-        pytest.fail(f"no PostgreSQL for the tests: {error}", pytrace=False)
+        problem = str(error)
+    else:
+        problem = None
+    if problem is not None:
+        pytest.fail(f"no PostgreSQL for the tests: {problem}", pytrace=False)
     try:
         yield server.url
     finally:
@@ -46,3 +50,12 @@ def spark(tmp_path_factory):
         yield session
     finally:
         session.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Spark is only for tests marked `spark`, so `-m "not spark"` leaves it out entirely."""
+    unmarked = [
+        i.nodeid for i in items if "spark" in i.fixturenames and not i.get_closest_marker("spark")
+    ]
+    if unmarked:
+        raise pytest.UsageError(f"tests using the spark fixture must be marked spark: {unmarked}")

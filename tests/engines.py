@@ -137,6 +137,7 @@ def local_spark_session(warehouse: Path):
         SparkSession.builder.master("local[1]")
         .appName("neighbourhood-tests")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "1")
         .config("spark.default.parallelism", "1")

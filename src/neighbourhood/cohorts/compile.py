@@ -120,6 +120,9 @@ class _Context:
     """Maps patient-level nodes already on the table being built to its column names."""
 
     columns: dict[m.Series, str] = field(default_factory=dict)
+    # exists / count / count_distinct columns as aggregated: missing for a patient with no rows
+    # (other columns, such as those `_rows` joins onto event rows, hold finished values)
+    unfilled: set[m.Series] = field(default_factory=set)
 
 
 class IbisCompiler:
@@ -283,7 +286,8 @@ class IbisCompiler:
         joined = rows.left_join(
             hits, [rows.patient_id == hits.wp, rows[s] == hits.ws, rows[e] == hits.we]
         )
-        rows = joined.select(rows, hits[flag])
+        # no hit (or a missing start or end) is false, not missing
+        rows = joined.select(rows, hits[flag].fill_null(False).name(flag))
         context.columns[comparison] = flag
         return rows
 
@@ -315,6 +319,7 @@ class IbisCompiler:
             name = self._name()
             names.append(name)
             context.columns[aggregate] = name
+            context.unfilled.add(aggregate)
             metrics[name] = self._reduce(aggregate, rows, row_context, condition)
         table = rows.group_by("patient_id").aggregate(**metrics)
         return table, names
@@ -405,6 +410,8 @@ class IbisCompiler:
     def expression(self, series: m.Series, table: ir.Table, context: _Context) -> ir.Value:
         if series in context.columns:
             column = table[context.columns[series]]
+            if series not in context.unfilled:
+                return column
             if isinstance(series, m.AggregateByPatient) and series.op == "exists":
                 return column.fill_null(0) > 0
             if isinstance(series, m.AggregateByPatient) and series.op in (
@@ -450,13 +457,12 @@ class IbisCompiler:
             return value.month().cast("int64")
         if op == "negate":
             return -value
-        if op == "as_int" and series.operand.type == m.BOOL:
-            return ibis.ifelse(value, 1, 0).cast("int64")
-        if op == "as_float" and series.operand.type == m.BOOL:  # PostgreSQL: no bool to float
-            return ibis.ifelse(value, 1, 0).cast("float64")
+        if op in ("as_int", "as_float") and series.operand.type == m.BOOL:
+            # 1, 0, or missing when missing (PostgreSQL cannot cast a bool to a float)
+            return ibis.cases((value, 1), (~value, 0)).cast(ibis_type(series.type))
         if op == "as_int" and series.operand.type == m.FLOAT:
-            # Towards zero, as Python's int(): a plain cast rounds (3.5 to 4 on DuckDB and
-            # PostgreSQL, which also differ on halves) and truncates on Spark.
+            # Towards zero, as Python's int(): a plain cast rounds to the nearest on DuckDB
+            # and PostgreSQL (3.5 to 4) but truncates on Spark.
             return ibis.ifelse(value >= 0, value.floor(), value.ceil()).cast("int64")
         return value.cast(ibis_type(series.type))
 

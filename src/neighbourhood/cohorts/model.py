@@ -443,6 +443,9 @@ class Binary(Series):
             return FLOAT if floats else INT
         if self.op in ("days_between", "years_between"):
             return INT
+        if self.op == "coalesce" and self.left.type.numeric and self.right.type.numeric:
+            # a missing whole number replaced by 2.5 is 2.5: the wider type, as a case has
+            return FLOAT if FLOAT in (self.left.type, self.right.type) else INT
         return self.left.type
 
 

@@ -14,7 +14,10 @@ SQL_TYPES = {
 }
 
 
-DIALECT_TYPES = {"duckdb": SQL_TYPES, "postgresql": SQL_TYPES | {"decimal": "DOUBLE PRECISION"}}
+# PostgreSQL text compares byte by byte (collation "C"), as DuckDB, Spark and Python do,
+# whatever the server's default collation: min, max, < and tie-breaks agree across engines.
+POSTGRESQL_TYPES = SQL_TYPES | {"decimal": "DOUBLE PRECISION", "text": 'VARCHAR COLLATE "C"'}
+DIALECT_TYPES = {"duckdb": SQL_TYPES, "postgresql": POSTGRESQL_TYPES}
 
 
 def sql_type(column: Column, dialect: str = "duckdb") -> str:

@@ -20,13 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import urllib.parse
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
 import pyarrow as pa
 
+from engines import PostgresSchema
 from neighbourhood.cohorts.run import run_cohort
 from neighbourhood.store.ddl import schema_sql
 from neighbourhood.store.engines import open_duckdb, open_postgresql
@@ -343,28 +342,15 @@ class PostgresStore:
     name = "postgresql"
 
     def __init__(self, server_url: str) -> None:
-        self.schema = f"cohort_spec_{uuid.uuid4().hex[:10]}"
-        self.loader = psycopg.connect(server_url, autocommit=True)
-        self.loader.execute(f'CREATE SCHEMA "{self.schema}"')
-        self.loader.execute(f'SET search_path TO "{self.schema}"')
-        self.loader.execute(schema_sql(MODEL, "postgresql"))
-        self.engine = open_postgresql(_with_search_path(server_url, self.schema))
+        self.schema = PostgresSchema(server_url, "cohort_spec")
+        self.engine = open_postgresql(_with_search_path(server_url, self.schema.name))
 
     def load(self, tables: dict[str, list[dict[str, Any]]]) -> None:
-        with self.loader.transaction():
-            self.loader.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in TABLES))
-            cursor = self.loader.cursor()
-            for name in TABLES:
-                columns = [c.name for c in MODEL.table(name).columns]
-                quoted = ", ".join(f'"{c}"' for c in columns)
-                with cursor.copy(f'COPY "{name}" ({quoted}) FROM STDIN') as copy:
-                    for row in tables.get(name, []):
-                        copy.write_row([row.get(c) for c in columns])
+        self.schema.fill(tables, TABLES)
 
     def close(self) -> None:
         self.engine.close()
-        self.loader.execute(f'DROP SCHEMA "{self.schema}" CASCADE')
-        self.loader.close()
+        self.schema.drop()
 
 
 def _with_search_path(url: str, schema: str) -> str:

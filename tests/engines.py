@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import uuid
 from pathlib import Path
 
 POSTGRES_ENV = "NEIGHBOURHOOD_TEST_POSTGRES"
@@ -147,3 +148,36 @@ def local_spark_session(warehouse: Path):
     )
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+class PostgresSchema:
+    """A schema of its own on a test server, holding the data model's tables (PostgreSQL
+    layout); `fill` empties the named tables and copies rows in; `drop` removes it all."""
+
+    def __init__(self, url: str, prefix: str) -> None:
+        import psycopg
+
+        from neighbourhood.store.ddl import schema_sql
+        from neighbourhood.store.model import load_data_model
+
+        self.model = load_data_model()
+        self.name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        self.loader = psycopg.connect(url, autocommit=True)
+        self.loader.execute(f'CREATE SCHEMA "{self.name}"')
+        self.loader.execute(f'SET search_path TO "{self.name}"')
+        self.loader.execute(schema_sql(self.model, "postgresql"))
+
+    def fill(self, tables: dict[str, list[dict]], names: list[str]) -> None:
+        with self.loader.transaction():
+            self.loader.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in names))
+            cursor = self.loader.cursor()
+            for name in names:
+                columns = list(self.model.table(name).column_names)
+                quoted = ", ".join(f'"{c}"' for c in columns)
+                with cursor.copy(f'COPY "{name}" ({quoted}) FROM STDIN') as copy:
+                    for row in tables.get(name, []):
+                        copy.write_row([row.get(c) for c in columns])
+
+    def drop(self) -> None:
+        self.loader.execute(f'DROP SCHEMA "{self.name}" CASCADE')
+        self.loader.close()

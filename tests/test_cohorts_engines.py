@@ -13,24 +13,22 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import ibis
-import psycopg
 import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engines import PostgresSchema
 from neighbourhood.codelists import CodeError, Codelist, CodingSystem, DMDCode, SNOMEDCTCode
 from neighbourhood.cohorts import language as L
 from neighbourhood.cohorts import model as m
 from neighbourhood.cohorts.compile import INLINE_CODES, IbisCompiler
 from neighbourhood.cohorts.in_memory import InMemoryEngine
-from neighbourhood.store.ddl import schema_sql
 from neighbourhood.store.engines import open_duckdb, open_postgresql
 from neighbourhood.store.model import load_data_model
 
@@ -709,32 +707,19 @@ class PostgresTarget:
     name = "postgresql"
 
     def __init__(self, url: str) -> None:
-        self.schema = f"cohorts_{uuid.uuid4().hex[:8]}"
-        self.loader = psycopg.connect(url, autocommit=True)
-        self.loader.execute(f'CREATE SCHEMA "{self.schema}"')
-        self.loader.execute(f'SET search_path TO "{self.schema}"')
-        self.loader.execute(schema_sql(MODEL, "postgresql"))
+        self.schema = PostgresSchema(url, "cohorts")
         self.engine = open_postgresql(url)
 
     def load(self, tables: dict[str, list[dict[str, Any]]]) -> None:
-        with self.loader.transaction():
-            self.loader.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in TABLES))
-            cursor = self.loader.cursor()
-            for name in TABLES:
-                columns = [c for c, _ in COLUMNS[name]]
-                quoted = ", ".join(f'"{c}"' for c in columns)
-                with cursor.copy(f'COPY "{name}" ({quoted}) FROM STDIN') as copy:
-                    for row in tables[name]:
-                        copy.write_row([row.get(c) for c in columns])
+        self.schema.fill(tables, TABLES)
 
     @functools.cache  # noqa: B019 - one per module, and the schema never changes
     def table(self, name: str):
-        return self.engine.backend.table(name, database=self.schema)
+        return self.engine.backend.table(name, database=self.schema.name)
 
     def close(self) -> None:
         self.engine.close()
-        self.loader.execute(f'DROP SCHEMA "{self.schema}" CASCADE')
-        self.loader.close()
+        self.schema.drop()
 
 
 class SparkTarget:

@@ -130,7 +130,7 @@ class IbisCompiler:
         self._tables = tables
         self.index_date = index_date
         self._names = (f"v{i}" for i in itertools.count())
-        self._code_tables: dict[tuple, ir.Column] = {}
+        self._code_tables: dict[frozenset[str], ir.Column] = {}
 
     def _name(self) -> str:
         return next(self._names)
@@ -250,7 +250,14 @@ class IbisCompiler:
                 rows, *[right[n] for n in names.values()]
             )
             context.columns.update(names)
-        for comparison in _row_comparisons(self._row_series(frame, frame) + extra):
+        comparisons = _row_comparisons(self._row_series(frame, frame) + extra)
+        if comparisons:
+            # Rows the frame's plain conditions drop need no comparison: filter them first
+            # (a year's referrals, not every clinical event, are matched against FIT results).
+            for ancestor in reversed(frame.ancestors()):
+                if isinstance(ancestor, m.Filter) and not _row_comparisons([ancestor.condition]):
+                    rows = rows.filter(self.expression(ancestor.condition, rows, context))
+        for comparison in comparisons:
             rows = self._exists_between(comparison, rows, context)
         return rows, context
 
@@ -307,6 +314,13 @@ class IbisCompiler:
         first = batch[0].over
         sources = [a.source for a in batch if isinstance(a.source, m.Series)]
         rows, row_context = self._rows(first, sources)
+        required = [_required_codes(a.over) for a in batch]
+        if all(codes is not None for codes in required):
+            # Every aggregation needs a code of some codelist: one semi-join on their union
+            # narrows the rows before the per-aggregation conditions are tested on each row.
+            union = frozenset().union(*required)  # type: ignore[arg-type]
+            code = rows[first.spec.code_column]  # type: ignore[index]
+            rows = rows.filter(code.isin(self._code_table(union)))
         conditions = [self._condition(a.over, rows, row_context) for a in batch]
         if all(c is not None for c in conditions):
             narrowed = conditions[0]
@@ -401,11 +415,13 @@ class IbisCompiler:
         SQL stays small (a codelist of 3,000 dm+d products is one table, not 3,000 literals)."""
         if len(series.values) <= INLINE_CODES:
             return sorted(series.values)
-        key = (series.codelist_id, series.codelist_version, series.values)
-        if key not in self._code_tables:
-            table = ibis.memtable({"code": sorted(series.values)}, schema={"code": "string"})
-            self._code_tables[key] = table.code
-        return self._code_tables[key]
+        return self._code_table(series.values)
+
+    def _code_table(self, values: frozenset[str]) -> ir.Column:
+        if values not in self._code_tables:
+            table = ibis.memtable({"code": sorted(values)}, schema={"code": "string"})
+            self._code_tables[values] = table.code
+        return self._code_tables[values]
 
     def expression(self, series: m.Series, table: ir.Table, context: _Context) -> ir.Value:
         if series in context.columns:
@@ -508,6 +524,21 @@ def _patient_leaves(nodes: Iterable[m.Series]) -> list[m.Series]:
     for node in nodes:
         visit(node)
     return list(found)
+
+
+def _required_codes(frame: m.Frame) -> frozenset[str] | None:
+    """The codes a row must have (in the table's code column) to be in the frame, when one of
+    its filters is a codelist match on that column; None when no filter asks for one."""
+    column = frame.spec.code_column
+    found = [
+        f.condition.values
+        for f in frame.ancestors()
+        if isinstance(f, m.Filter)
+        and isinstance(f.condition, m.IsIn)
+        and isinstance(f.condition.series, m.Column)
+        and f.condition.series.name == column
+    ]
+    return frozenset.intersection(*found) if found else None
 
 
 def _row_comparisons(row_series: list[m.Series]) -> list[m.ExistsBetween]:

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from neighbourhood.cli import app
 from neighbourhood.cohorts import DefinitionError, load_library, shipped_library
 from neighbourhood.demo import run_demo
-from neighbourhood.store.engines import EngineError, open_engine
+from neighbourhood.store.engines import EngineError, copy_tables, loadable_table_names, open_engine
 
 runner = CliRunner()
 AT = "2025-09-30"
@@ -153,6 +153,19 @@ def test_mistakes_are_clear_errors(store, args, message):
     result = runner.invoke(app, ["--db", str(store), *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_a_postgresql_url_gives_the_duckdb_answer(store, postgres_url):
+    """The store copied into PostgreSQL (`copy_tables`), then `--db postgresql://...`."""
+    with open_engine(store) as source, open_engine(postgres_url) as target:
+        copy_tables(source, target, loadable_table_names())
+    for cohort_id in ("early-cancer-diagnosis-lower-gi-fit", "smr-complex-polypharmacy"):
+        args = ["cohorts", "run", cohort_id, "--at", AT, "--format", "csv"]
+        on_duckdb = invoke("--db", str(store), *args).stdout
+        on_postgresql = invoke("--db", postgres_url, *args)
+        assert on_postgresql.exit_code == 0, on_postgresql.output
+        assert on_postgresql.stdout == on_duckdb
+        assert len(on_duckdb.splitlines()) > 5
 
 
 def test_an_unreachable_postgresql_is_a_clear_error_without_the_password():

@@ -26,10 +26,14 @@ app = typer.Typer(
 
 @dataclass(frozen=True)
 class Settings:
-    db: Path
+    target: str  # --db as given: a DuckDB file, or a postgresql:// URL for queries
     console: Console
     errors: Console
-    target: str = ""  # --db as given: a DuckDB file, or a postgresql:// URL for queries
+
+    @property
+    def db(self) -> Path:
+        """--db as the store's DuckDB file."""
+        return Path(self.target)
 
 
 @app.callback()
@@ -51,7 +55,7 @@ def _global_options(
     console = Console()
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console = Console(width=160)  # piped or logged output: don't squeeze tables into 80
-    ctx.obj = Settings(db=Path(db), console=console, errors=Console(stderr=True), target=db)
+    ctx.obj = Settings(target=db, console=console, errors=Console(stderr=True))
 
 
 def main() -> None:

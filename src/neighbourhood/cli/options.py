@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Annotated
 
 import typer
@@ -12,3 +14,17 @@ FormatOption = Annotated[
     OutputFormat,
     typer.Option("--format", "-f", help="How to print the result.", case_sensitive=False),
 ]
+
+
+def parse_date(text: str) -> dt.date:
+    """A YYYY-MM-DD option value as a date, or a usage error saying what is wrong."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise typer.BadParameter(f"{text!r} is not a date in the form YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as error:
+        raise typer.BadParameter(f"{text!r} is not a real date: {error}") from None
+
+
+def today() -> str:
+    return dt.date.today().isoformat()

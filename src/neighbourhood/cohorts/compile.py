@@ -506,24 +506,37 @@ class IbisCompiler:
         return semantics.OPERATORS[op](left, right)
 
 
-def _patient_leaves(nodes: Iterable[m.Series]) -> list[m.Series]:
-    """The leaves (see module doc) of patient-level expressions, in first-seen order."""
+def _collect(roots: Iterable[m.Series], take, descend) -> list:
+    """Series under the roots, each once, in order (children before their parent) where
+    `take(series)` says so; the walk goes below a series only where `descend(series)`."""
     found: dict[m.Series, None] = {}
 
     def visit(series: m.Series) -> None:
-        if isinstance(series, m.AggregateByPatient | m.ParentOrganisation):
-            found[series] = None
-        elif isinstance(series, m.Column):
-            if series.source.one_row_per_patient:
-                found[series] = None
-        else:
+        if descend(series):
             for child in series.children():
                 if isinstance(child, m.Series):
                     visit(child)
+        if take(series):
+            found[series] = None
 
-    for node in nodes:
-        visit(node)
+    for root in roots:
+        visit(root)
     return list(found)
+
+
+def _is_leaf(series: m.Series) -> bool:
+    if isinstance(series, m.AggregateByPatient | m.ParentOrganisation):
+        return True
+    return isinstance(series, m.Column) and series.source.one_row_per_patient
+
+
+def _patient_leaves(nodes: Iterable[m.Series]) -> list[m.Series]:
+    """The leaves (see module doc) of patient-level expressions, in first-seen order."""
+    return _collect(
+        nodes,
+        _is_leaf,
+        lambda s: not isinstance(s, m.AggregateByPatient | m.ParentOrganisation | m.Column),
+    )
 
 
 def _required_codes(frame: m.Frame) -> frozenset[str] | None:
@@ -543,35 +556,17 @@ def _required_codes(frame: m.Frame) -> frozenset[str] | None:
 
 def _row_comparisons(row_series: list[m.Series]) -> list[m.ExistsBetween]:
     """The comparisons with another frame in row expressions (innermost first)."""
-    found: dict[m.ExistsBetween, None] = {}
-
-    def visit(series: m.Series) -> None:
-        if series.frame is None:
-            return
-        for child in series.children():
-            if isinstance(child, m.Series):
-                visit(child)
-        if isinstance(series, m.ExistsBetween):
-            found[series] = None
-
-    for series in row_series:
-        visit(series)
-    return list(found)
+    return _collect(
+        row_series,
+        lambda s: isinstance(s, m.ExistsBetween) and s.frame is not None,
+        lambda s: s.frame is not None,
+    )
 
 
 def _patient_parts(row_series: list[m.Series]) -> list[m.Series]:
     """The largest parts of row expressions that are one value per patient and read a table."""
-    found: dict[m.Series, None] = {}
-
-    def visit(series: m.Series) -> None:
-        if series.frame is None:
-            if not is_constant(series):
-                found[series] = None
-            return
-        for child in series.children():
-            if isinstance(child, m.Series):
-                visit(child)
-
-    for series in row_series:
-        visit(series)
-    return list(found)
+    return _collect(
+        row_series,
+        lambda s: s.frame is None and not is_constant(s),
+        lambda s: s.frame is not None,
+    )

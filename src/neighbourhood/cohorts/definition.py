@@ -120,13 +120,22 @@ def _lines(text: str) -> dict[tuple[str, ...], int]:
     return found
 
 
-def read_cohort(path: Path, known: Mapping[str, Cohort] | None = None) -> Cohort:
-    """Read and build one definition; `known` holds the definitions it may include."""
+def _parse(path: Path) -> tuple[str, Any]:
     text = path.read_text(encoding="utf-8")
     try:
-        document = yaml.safe_load(text)
+        return text, yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise DefinitionError(f"{path}: not valid YAML: {error}") from error
+
+
+def read_cohort(path: Path, known: Mapping[str, Cohort] | None = None) -> Cohort:
+    """Read and build one definition; `known` holds the definitions it may include."""
+    text, document = _parse(path)
+    return _checked(path, text, document, known or {})
+
+
+def _checked(path: Path, text: str, document: Any, known: Mapping[str, Cohort]) -> Cohort:
+    """Validate a parsed definition against the schema, then build it."""
     lines = _lines(text)
     problems = [
         f"{path}: line {lines.get(tuple(str(p) for p in e.absolute_path), 1)}: "
@@ -140,7 +149,7 @@ def read_cohort(path: Path, known: Mapping[str, Cohort] | None = None) -> Cohort
         raise DefinitionError("\n".join(problems))
     if document["id"] != path.stem:
         raise DefinitionError(f"{path}: line {lines[('id',)]}: id must be the file name")
-    return _build(path, document, lines, known or {})
+    return _build(path, document, lines, known)
 
 
 def _build(
@@ -234,17 +243,18 @@ def load_library(folder: Path | None = None) -> dict[str, Cohort]:
     every problem of every file reported at once."""
     folder = folder or library_folder()
     paths = {p.stem: p for p in sorted(folder.glob("*.yaml"))}
-    documents: dict[str, dict[str, Any]] = {}
+    parsed: dict[str, tuple[str, Any]] = {}
     problems: list[str] = []
     for name, path in paths.items():
         try:
-            documents[name] = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except yaml.YAMLError as error:
-            problems.append(f"{path}: not valid YAML: {error}")
+            parsed[name] = _parse(path)
+        except DefinitionError as error:
+            problems.append(str(error))
+    includes = {k: d if isinstance(d, dict) else {} for k, (_, d) in parsed.items()}
     found: dict[str, Cohort] = {}
-    for name in _order({k: v for k, v in documents.items() if isinstance(v, dict)}):
+    for name in _order(includes):
         try:
-            found[name] = read_cohort(paths[name], found)
+            found[name] = _checked(paths[name], *parsed[name], found)
         except DefinitionError as error:
             problems.append(str(error))
     if problems:

@@ -145,13 +145,11 @@ class SeriesExpr:
             return SeriesExpr(m.IsIn.of_codelist(self.node, values))
         if self.node.type.name == "code":
             raise m.QueryError("match a code column against a codelist, so its system is checked")
-        items = [_node(v) for v in values]
-        if any(i.type != self.node.type for i in items):
-            raise m.QueryError(f"is_in: every value must be a {self.node.type}")
-        text = frozenset(str(i.value) for i in items)  # type: ignore[attr-defined]
         if self.node.type != m.STR:
             raise m.QueryError("is_in with plain values is for text columns")
-        return SeriesExpr(m.IsIn(self.node, text, "values", "-"))
+        if not all(isinstance(v, str) for v in values):
+            raise m.QueryError(f"is_in: every value must be a {self.node.type}")
+        return SeriesExpr(m.IsIn(self.node, frozenset(values), "values", "-"))
 
     # numbers and flags
     def as_int(self) -> SeriesExpr:

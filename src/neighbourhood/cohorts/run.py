@@ -20,7 +20,13 @@ from neighbourhood.codelists import codelist as shipped_codelist
 from neighbourhood.cohorts import model as m
 from neighbourhood.cohorts.compile import IbisCompiler
 from neighbourhood.cohorts.definition import Cohort, cohort
-from neighbourhood.cohorts.language import SeriesExpr, parent_organisation, practice_registration_on
+from neighbourhood.cohorts.language import (
+    SeriesExpr,
+    index_date,
+    parent_organisation,
+    patients,
+    practice_registration_on,
+)
 from neighbourhood.progress import SILENT, Progress
 from neighbourhood.store.engines import Engine
 
@@ -53,29 +59,36 @@ class CohortRun:
         return self.rows.to_pylist()
 
 
-def _organisation_variables(at_pcn: str | None) -> tuple[dict[str, m.Series], m.Series | None]:
-    from neighbourhood.cohorts.language import index_date
+_PRACTICE = practice_registration_on(index_date).practice_code
+_PCN = parent_organisation(_PRACTICE, "practice_in_pcn", index_date)
+ORGANISATION = {"practice_code": _PRACTICE.node, "pcn_code": _PCN.node}
+"""Added to every run: the practice registered with on the date, and its PCN on the date."""
 
-    practice = practice_registration_on(index_date).practice_code
-    pcn = parent_organisation(practice, "practice_in_pcn", index_date)
-    keep = None if at_pcn is None else (pcn == at_pcn).when_null_then(False).node
-    return {"practice_code": practice.node, "pcn_code": pcn.node}, keep
+
+def _chosen(definition: Cohort | str) -> Cohort:
+    return cohort(definition) if isinstance(definition, str) else definition
+
+
+def _expression(engine: Engine, chosen: Cohort, at: dt.date, pcn: str | None):
+    """The cohort's list as an Ibis expression: patients of the population (of one PCN when
+    asked), ordered by the definition's sort, then patient id."""
+    population = chosen.population
+    if pcn is not None:
+        population = (SeriesExpr(population) & (pcn == _PCN).when_null_then(False)).node
+    compiler = IbisCompiler(engine.table, at)
+    table = compiler.cohort(population, ORGANISATION | dict(chosen.variables))
+    keys = [
+        ibis.desc(table[name[1:]]) if name.startswith("-") else ibis.asc(table[name])
+        for name in chosen.sort
+    ]
+    return table.order_by([*keys, "patient_id"])
 
 
 def run_cohort(
     engine: Engine, definition: Cohort | str, at: dt.date, *, pcn: str | None = None
 ) -> CohortRun:
-    chosen = cohort(definition) if isinstance(definition, str) else definition
-    organisation, keep = _organisation_variables(pcn)
-    population = chosen.population if keep is None else m.Binary("and", chosen.population, keep)
-    variables = organisation | dict(chosen.variables)
-    compiler = IbisCompiler(engine.table, at)
-    table = compiler.cohort(population, variables)
-    keys = [
-        ibis.desc(table[name[1:]]) if name.startswith("-") else ibis.asc(table[name])
-        for name in chosen.sort
-    ]
-    table = table.order_by([*keys, "patient_id"])
+    chosen = _chosen(definition)
+    table = _expression(engine, chosen, at, pcn)
     return CohortRun(chosen, at, engine.name, pcn, table.to_pyarrow())
 
 
@@ -99,12 +112,10 @@ def counts(run: CohortRun) -> list[dict[str, Any]]:
 def explain(engine: Engine, definition: Cohort | str, patient_id: str, at: dt.date) -> dict:
     """For one patient: in the cohort or not, each criterion's value, and the records behind
     each criterion (the rows of every event frame it aggregates, for that patient)."""
-    chosen = cohort(definition) if isinstance(definition, str) else definition
+    chosen = _chosen(definition)
     compiler = IbisCompiler(engine.table, at)
-    this_patient = SeriesExpr(m.Column(m.SelectPatientTable("patients"), "patient_id"))
-    only = (this_patient == patient_id).node
-    organisation, _ = _organisation_variables(None)
-    variables = organisation | dict(chosen.variables) | {"in_cohort": chosen.population}
+    only = (patients.patient_id == patient_id).node
+    variables = ORGANISATION | dict(chosen.variables) | {"in_cohort": chosen.population}
     found = compiler.cohort(only, variables).to_pyarrow().to_pylist()
     if not found:
         raise KeyError(f"no patient {patient_id!r} in the store")
@@ -172,10 +183,7 @@ def _terms(frame: m.Frame) -> dict[str, str]:
 
 def sql(engine: Engine, definition: Cohort | str, at: dt.date) -> str:
     """The SQL the engine runs for a cohort (for review and audit)."""
-    chosen = cohort(definition) if isinstance(definition, str) else definition
-    organisation, _ = _organisation_variables(None)
-    compiler = IbisCompiler(engine.table, at)
-    expression = compiler.cohort(chosen.population, organisation | dict(chosen.variables))
+    expression = _expression(engine, _chosen(definition), at, None)
     return str(ibis.to_sql(expression, dialect=engine.backend.name))
 
 

@@ -127,7 +127,7 @@ def open_spark_from_duckdb(path: str | Path, tables: Iterable[str] | None = None
     engine = open_spark()
     folder = Path(tempfile.mkdtemp(prefix="neighbourhood-parquet-"))
     try:
-        for name in tables or _query_tables():
+        for name in tables or loadable_table_names():
             file = folder / f"{name}.parquet"
             source.backend.to_parquet(source.table(name), file)
             engine.backend._session.read.parquet(str(file)).createOrReplaceTempView(name)
@@ -136,22 +136,16 @@ def open_spark_from_duckdb(path: str | Path, tables: Iterable[str] | None = None
     return engine
 
 
-def _query_tables() -> list[str]:
+def loadable_table_names() -> list[str]:
     return [t.name for t in load_data_model().tables if t.loadable]
 
 
 def copy_tables(source: Engine, target: Engine, names: Iterable[str]) -> None:
-    """Copy whole tables from one engine to another (tests, and filling a PostgreSQL server
-    from the store). PostgreSQL gets the data model's own schema first."""
-    if target.name == "postgresql":
-        target.backend.raw_sql(schema_sql(load_data_model(), "postgresql"))
+    """Fill a PostgreSQL database from the store: the data model's schema (created where
+    missing), then each named table emptied and copied whole."""
+    if target.name != "postgresql":
+        raise EngineError(f"copy_tables fills a PostgreSQL database, not {target.description}")
+    target.backend.raw_sql(schema_sql(load_data_model(), "postgresql")).close()
     for name in names:
-        data = source.table(name).to_pyarrow()
-        if target.name == "postgresql":
-            target.backend.truncate_table(name)
-            target.backend.insert(name, data)
-        elif target.name == "spark":
-            session = target.backend._session
-            session.createDataFrame(data.to_pandas()).createOrReplaceTempView(name)
-        else:
-            target.backend.create_table(name, data, overwrite=True)
+        target.backend.truncate_table(name)
+        target.backend.insert(name, source.table(name).to_pyarrow())

@@ -9,8 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from neighbourhood.cli.app import Settings, app
-from neighbourhood.cli.commands.footprints import _date, _today
-from neighbourhood.cli.options import FormatOption
+from neighbourhood.cli.options import FormatOption, parse_date, today
 from neighbourhood.cli.progress_bar import RichProgress
 from neighbourhood.cli.render import OutputFormat, render_rows
 from neighbourhood.cohorts import (
@@ -62,7 +61,7 @@ def _library(settings: Settings) -> dict:
 
 def _engine(settings: Settings, engine: str) -> Engine:
     try:
-        return open_engine(settings.target or str(settings.db), engine)
+        return open_engine(settings.target, engine)
     except EngineError as error:
         raise _fail(settings, str(error)) from error
 
@@ -117,7 +116,7 @@ def run_command(
     """The cohort's patients (pseudonymous ids) on a date, or counts per PCN and practice."""
     settings: Settings = ctx.obj
     chosen = _cohort(settings, name)
-    date = _date(at or _today())
+    date = parse_date(at or today())
     step = f"cohort {name} on {date}"
     with RichProgress(settings.errors) as bars:
         bars.step(step, 0, total=2)
@@ -151,7 +150,7 @@ def explain_command(
     """Why one patient is (or is not) in a cohort: each criterion and the records behind it."""
     settings: Settings = ctx.obj
     chosen = _cohort(settings, name)
-    date = _date(at or _today())
+    date = parse_date(at or today())
     with _engine(settings, engine) as opened:
         try:
             found = explain(opened, chosen, patient, date)
@@ -183,4 +182,4 @@ def sql_command(
     settings: Settings = ctx.obj
     chosen = _cohort(settings, name)
     with _engine(settings, engine) as opened:
-        sys.stdout.write(sql(opened, chosen, _date(at or _today())) + "\n")
+        sys.stdout.write(sql(opened, chosen, parse_date(at or today())) + "\n")

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from typing import Annotated, Any
 
 import typer
 
 from neighbourhood.cli.app import Settings, app
 from neighbourhood.cli.commands.data import _open_existing
-from neighbourhood.cli.options import FormatOption
+from neighbourhood.cli.options import FormatOption, parse_date, today
 from neighbourhood.cli.render import OutputFormat, render_document, render_rows, render_sections
 from neighbourhood.footprints import check, history, members, pcns
 
@@ -20,15 +18,6 @@ footprints_app = typer.Typer(
 app.add_typer(footprints_app, name="footprints")
 
 
-def _date(text: str) -> dt.date:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise typer.BadParameter(f"{text!r} is not a date in the form YYYY-MM-DD")
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as error:
-        raise typer.BadParameter(f"{text!r} is not a real date: {error}") from None
-
-
 AsOfOption = Annotated[
     str,
     typer.Option("--as-of", help="The date to look at (YYYY-MM-DD); today when not given."),
@@ -36,14 +25,10 @@ AsOfOption = Annotated[
 IcbOption = Annotated[str | None, typer.Option("--icb", help="Only this ICB (ODS code, e.g. QE1).")]
 
 
-def _today() -> str:
-    return dt.date.today().isoformat()
-
-
 def run_dated(settings: Settings, function, as_of: str, *args: Any, **kwargs: Any):
     """`function(con, date, ...)` on the read-only store; exit 2 with its message on ValueError
     (an unknown ICB, say)."""
-    date = _date(as_of or _today())
+    date = parse_date(as_of or today())
     with _open_existing(settings) as con:
         try:
             return function(con, date, *args, **kwargs)
@@ -65,8 +50,8 @@ def members_command(
 ) -> None:
     """One row per open GP practice with its PCN, sub-ICB and ICB on the date."""
     settings: Settings = ctx.obj
-    rows = _scoped(settings, members, as_of or _today(), icb)
-    render_rows(rows, fmt, title=f"practices {as_of or _today()}", console=settings.console)
+    rows = _scoped(settings, members, as_of or today(), icb)
+    render_rows(rows, fmt, title=f"practices {as_of or today()}", console=settings.console)
 
 
 @footprints_app.command("pcns")
@@ -78,8 +63,8 @@ def pcns_command(
 ) -> None:
     """One row per open PCN: sub-ICB, practices, registered patients and the rules it breaks."""
     settings: Settings = ctx.obj
-    rows = _scoped(settings, pcns, as_of or _today(), icb)
-    render_rows(rows, fmt, title=f"PCNs {as_of or _today()}", console=settings.console)
+    rows = _scoped(settings, pcns, as_of or today(), icb)
+    render_rows(rows, fmt, title=f"PCNs {as_of or today()}", console=settings.console)
 
 
 @footprints_app.command("check")
@@ -91,7 +76,7 @@ def check_command(
 ) -> None:
     """The PCN rules (rules.yaml, each with its source): findings, and what was not assessed."""
     settings: Settings = ctx.obj
-    result = _scoped(settings, check, as_of or _today(), icb)
+    result = _scoped(settings, check, as_of or today(), icb)
     if fmt is OutputFormat.json:
         render_document(result.to_dict(), fmt, console=settings.console)
         return

@@ -15,6 +15,8 @@ RANK = {
     "progress": 0,
     "checksums": 0,
     "identifiers": 0,
+    "yaml_lines": 0,
+    "disclosure": 0,
     "store": 0,
     "sources": 1,
     "synthetic": 1,
@@ -25,6 +27,9 @@ RANK = {
     "footprints": 3,
     "alignment": 3,
     "cohorts": 3,
+    "indicators": 3,
+    "payments": 3,
+    "funding": 3,
     "demo": 4,
     "cli": 4,
 }

@@ -30,6 +30,7 @@ from neighbourhood.cohorts import model as m
 from neighbourhood.cohorts.compile import INLINE_CODES, IbisCompiler
 from neighbourhood.cohorts.in_memory import InMemoryEngine
 from neighbourhood.store.engines import open_duckdb, open_postgresql
+from neighbourhood.store.engines import stored as cached
 from neighbourhood.store.model import load_data_model
 
 D = dt.date
@@ -795,12 +796,45 @@ def differences(expected: list[dict], found: list[dict]) -> list[str]:
     return problems
 
 
-def check_agreement(example: Example, targets) -> list[dict[str, Any]]:
+def run_together(target, example: Example) -> dict[str, list[dict[str, Any]]]:
+    """The example's cohort and its complement (patients whose population value is false)
+    from one stored patient table, as a library run makes them."""
+    compiler = IbisCompiler(target.table, example.index_date)
+    wanted = {
+        "in": (example.population, example.variables),
+        "out": (m.Unary("not", example.population), example.variables),
+    }
+    stored = []
+
+    def keep(table):
+        stored.append(cached(getattr(target, "backend", None) or target.engine.backend, table))
+        return stored[-1]
+
+    try:
+        tables = compiler.cohorts(wanted, keep)
+        found = {name: table.to_pyarrow().to_pylist() for name, table in tables.items()}
+    finally:
+        for table in stored:
+            table.release()
+    return {k: sorted(rows, key=lambda row: row["patient_id"]) for k, rows in found.items()}
+
+
+def check_agreement(example: Example, targets, together: bool = True) -> list[dict[str, Any]]:
     expected = reference(example)
+    outside = InMemoryEngine(example.tables).cohort(
+        m.Unary("not", example.population), example.variables, example.index_date
+    )
     problems = []
     for target in targets:
         target.load(example.tables)
         problems += [f"{target.name}: {p}" for p in differences(expected, run(target, example))]
+        if together:
+            found = run_together(target, example)
+            problems += [
+                f"{target.name} (together): {p}"
+                for want, got in ((expected, found["in"]), (outside, found["out"]))
+                for p in differences(want, got)
+            ]
     assert not problems, "\n".join(problems)
     return expected
 

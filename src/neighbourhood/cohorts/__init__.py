@@ -10,7 +10,7 @@ from neighbourhood.cohorts.definition import (
     shipped_library,
 )
 from neighbourhood.cohorts.model import QueryError
-from neighbourhood.cohorts.run import CohortRun, counts, explain, run_cohort, sql
+from neighbourhood.cohorts.run import CohortRun, counts, explain, run_cohort, run_library, sql
 
 __all__ = [
     "Cohort",
@@ -23,6 +23,7 @@ __all__ = [
     "load_library",
     "read_cohort",
     "run_cohort",
+    "run_library",
     "shipped_library",
     "sql",
 ]

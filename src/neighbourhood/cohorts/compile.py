@@ -131,6 +131,30 @@ class IbisCompiler:
         self.index_date = index_date
         self._names = (f"v{i}" for i in itertools.count())
         self._code_tables: dict[frozenset[str], ir.Column] = {}
+        self._narrowed: dict[str, ir.Table] = {}
+
+    def _narrow(self, nodes: Iterable[m.Series]) -> None:
+        """Read each event table once: the frames that need a code of some codelist read the
+        rows with a code of any codelist the query uses (a small part of 30 million events),
+        not the whole table, however many aggregations and comparisons read them."""
+        codes: dict[str, set[str]] = {}
+        frame_code_column: dict[str, str] = {}
+        for frame in _frames_read(nodes):
+            needed = _required_codes(frame)
+            if needed is not None:
+                codes.setdefault(frame.spec.name, set()).update(needed)
+                frame_code_column[frame.spec.name] = frame.spec.code_column  # type: ignore[assignment]
+        for name, found in codes.items():
+            table = self.table(name)
+            column = table[frame_code_column[name]]
+            self._narrowed[name] = table.filter(column.isin(self._code_table(frozenset(found))))
+
+    def _source_rows(self, frame: m.Frame) -> ir.Table:
+        root = frame.root
+        assert root is not None
+        if root.name in self._narrowed and _required_codes(frame) is not None:
+            return self._narrowed[root.name]
+        return self.table(root.name)
 
     def _name(self) -> str:
         return next(self._names)
@@ -142,10 +166,64 @@ class IbisCompiler:
 
     def cohort(self, population: m.Series, variables: dict[str, m.Series]) -> ir.Table:
         """One row per patient in the population: patient_id and each variable."""
+        self._narrow([population, *variables.values()])
+        wide, context = self.patient_table([population, *variables.values()])
+        return self.select(wide, context, population, variables)
+
+    def cohorts(
+        self,
+        wanted: dict[str, tuple[m.Series, dict[str, m.Series]]],
+        keep: Callable[[ir.Table], ir.Table] = lambda table: table,
+    ) -> dict[str, ir.Table]:
+        """Several cohorts from one patient table: every patient-level value any of them
+        needs is worked out once, in one query, which `keep` may store (a temporary table) so
+        that each cohort is then a filter of it."""
+        nodes = [
+            n
+            for population, variables in wanted.values()
+            for n in (population, *variables.values())
+        ]
+        self._narrow(nodes)
+        wide, context = self.patient_table(nodes)
+        wide = wide.select("patient_id", *dict.fromkeys(context.columns.values()))
+        wide = self._with_values(wide, context, nodes)
+        needed = {n: context.columns[n] for n in nodes if n in context.columns}
+        wide = keep(wide.select("patient_id", *dict.fromkeys(needed.values())))
+        context = _Context(needed, {n for n in context.unfilled if n in needed})
+        return {
+            name: self.select(wide, context, population, variables)
+            for name, (population, variables) in wanted.items()
+        }
+
+    def _with_values(self, wide: ir.Table, context: _Context, nodes: list[m.Series]) -> ir.Table:
+        """Each of the nodes (a cohort's variables and population) as a column of its own,
+        worked out once from the columns of those it uses, however many cohorts use it."""
+        pending = [n for n in dict.fromkeys(nodes) if n not in context.columns]
+        pending = [n for n in pending if not is_constant(n)]
+        wanted = set(pending)
+        uses = {n: {u for u in m.walk(n) if u in wanted and u is not n} for n in pending}
+        while pending:
+            ready = [n for n in pending if uses[n] <= context.columns.keys()]
+            columns = {}
+            for node in ready:
+                name = self._name()
+                columns[name] = self.expression(node, wide, context)
+                context.columns[node] = name
+                context.unfilled.discard(node)
+            wide = wide.mutate(**columns)
+            pending = [n for n in pending if n not in context.columns]
+        return wide
+
+    def select(
+        self,
+        wide: ir.Table,
+        context: _Context,
+        population: m.Series,
+        variables: dict[str, m.Series],
+    ) -> ir.Table:
+        """The patients of the population, from a patient table that has every leaf."""
         if population.type != m.BOOL or population.frame is not None:
             raise m.QueryError("the population is one true/false value per patient")
-        nodes = [population, *variables.values()]
-        wide, context = self.patient_table(nodes)
         keep = self.expression(population, wide, context)
         selected = wide.filter(keep)
         outputs = {"patient_id": selected.patient_id}
@@ -171,19 +249,33 @@ class IbisCompiler:
     def patient_table(self, nodes: Iterable[m.Series]) -> tuple[ir.Table, _Context]:
         """`patients.patient_id` with one column per leaf the nodes need."""
         leaves = _patient_leaves(nodes)
+        lookups = [leaf for leaf in leaves if isinstance(leaf, m.ParentOrganisation)]
+        while True:  # an organisation looked up needs the leaves of its child on the table too
+            more = [x for x in _patient_leaves([lk.child for lk in lookups]) if x not in leaves]
+            if not more:
+                break
+            leaves += more
+            lookups += [leaf for leaf in more if isinstance(leaf, m.ParentOrganisation)]
         base = self.table("patients")
         context = _Context()
         wide = base.select("patient_id", *self._patient_columns(leaves, context))
         pending = [leaf for leaf in leaves if leaf not in context.columns]
-        joined: list[tuple[ir.Table, list[str]]] = []
-        for built, names in self._leaf_tables(pending, context):
-            joined.append((built, names))
-        for built, names in joined:
+        pending = [leaf for leaf in pending if not isinstance(leaf, m.ParentOrganisation)]
+        for built, names in list(self._leaf_tables(pending, context)):
             key = self._name()
             right = built.rename({key: "patient_id"})
             wide = wide.left_join(right, wide.patient_id == right[key]).select(
                 wide, *[right[n] for n in names]
             )
+        while lookups:
+            ready = [
+                lookup
+                for lookup in lookups
+                if all(x in context.columns for x in _patient_leaves([lookup.child]))
+            ]
+            for lookup in ready:
+                wide = self._parent(lookup, wide, context)
+            lookups = [lookup for lookup in lookups if lookup not in ready]
         return wide, context
 
     def _patient_columns(self, leaves: list[m.Series], context: _Context) -> list[ir.Value]:
@@ -200,21 +292,24 @@ class IbisCompiler:
     def _leaf_tables(
         self, leaves: list[m.Series], context: _Context
     ) -> Iterable[tuple[ir.Table, list[str]]]:
-        batches: dict[str, list[m.AggregateByPatient]] = {}
+        # One scan per table for the aggregations that need a code of some codelist, and one
+        # for the rest (a union of codelists would not narrow rows that any code can match).
+        # Those whose rows need more than the table's own columns share a scan only with
+        # aggregations of the very same rows.
+        batches: dict[tuple[str, bool] | m.Frame, list[m.AggregateByPatient]] = {}
         picks: dict[m.PickOneRowPerPatient, list[m.Column]] = {}
         for leaf in leaves:
             if isinstance(leaf, m.AggregateByPatient) and not self._needs_patient_values(leaf):
-                batches.setdefault(leaf.over.root.name, []).append(leaf)  # type: ignore[union-attr]
+                key = (leaf.over.root.name, _required_codes(leaf.over) is None)  # type: ignore[union-attr]
+                batches.setdefault(key, []).append(leaf)
             elif isinstance(leaf, m.AggregateByPatient):
-                yield self._aggregates([leaf], context)
+                batches.setdefault(leaf.over, []).append(leaf)
             elif isinstance(leaf, m.Column) and isinstance(leaf.source, m.PickOneRowPerPatient):
                 picks.setdefault(leaf.source, []).append(leaf)
-            elif isinstance(leaf, m.ParentOrganisation):
-                yield self._parent(leaf, context)
             else:  # pragma: no cover - every leaf kind is listed above
                 raise m.QueryError(f"cannot compile {type(leaf).__name__}")
         for batch in batches.values():
-            yield self._aggregates(batch, context)
+            yield from self._aggregates(batch, context)
         for pick, columns in picks.items():
             yield self._pick(pick, columns, context)
 
@@ -234,9 +329,7 @@ class IbisCompiler:
 
     def _rows(self, frame: m.Frame, extra: list[m.Series]) -> tuple[ir.Table, _Context]:
         """The root table's rows with every patient-level value the row series need."""
-        root = frame.root
-        assert root is not None
-        rows = self.table(root.name)
+        rows = self._source_rows(frame)
         parts = _patient_parts(self._row_series(frame, frame) + extra)
         context = _Context()
         if parts:
@@ -310,33 +403,96 @@ class IbisCompiler:
 
     def _aggregates(
         self, batch: list[m.AggregateByPatient], context: _Context
-    ) -> tuple[ir.Table, list[str]]:
+    ) -> Iterable[tuple[ir.Table, list[str]]]:
         first = batch[0].over
         sources = [a.source for a in batch if isinstance(a.source, m.Series)]
         rows, row_context = self._rows(first, sources)
-        required = [_required_codes(a.over) for a in batch]
-        if all(codes is not None for codes in required):
-            # Every aggregation needs a code of some codelist: one semi-join on their union
-            # narrows the rows before the per-aggregation conditions are tested on each row.
-            union = frozenset().union(*required)  # type: ignore[arg-type]
-            code = rows[first.spec.code_column]  # type: ignore[index]
-            rows = rows.filter(code.isin(self._code_table(union)))
+        if all(_required_codes(a.over) is not None for a in batch):
+            rows = self._flag_codes(batch, rows, row_context)
         conditions = [self._condition(a.over, rows, row_context) for a in batch]
         if all(c is not None for c in conditions):
             narrowed = conditions[0]
             for more in conditions[1:]:
                 narrowed = narrowed | more
             rows = rows.filter(narrowed)
+        by_value: dict[object, list[int]] = {}
+        for i, aggregate in enumerate(batch):
+            if aggregate.op == "count_distinct":
+                source = aggregate.source
+                # a column of the frame's rows is the same value whichever filter made them
+                plain = isinstance(source, m.Column) and source.source is aggregate.over
+                key = ("column", source.name) if plain else source  # type: ignore[union-attr]
+                by_value.setdefault(key, []).append(i)
+        shared = [found for found in by_value.values() if len(found) > 1]
+        for found in shared:
+            yield self._distinct_counts(
+                [batch[i] for i in found],
+                [conditions[i] for i in found],
+                rows,
+                row_context,
+                context,
+            )
+        alone = [i for i in range(len(batch)) if not any(i in found for found in shared)]
+        if not alone:
+            return
         metrics = {}
-        names = []
-        for aggregate, condition in zip(batch, conditions, strict=True):
+        for i in alone:
             name = self._name()
-            names.append(name)
-            context.columns[aggregate] = name
+            context.columns[batch[i]] = name
+            context.unfilled.add(batch[i])
+            metrics[name] = self._reduce(batch[i], rows, row_context, conditions[i])
+        yield rows.group_by("patient_id").aggregate(**metrics), list(metrics)
+
+    def _distinct_counts(
+        self,
+        batch: list[m.AggregateByPatient],
+        conditions: list[ir.Value | None],
+        rows: ir.Table,
+        row_context: _Context,
+        context: _Context,
+    ) -> tuple[ir.Table, list[str]]:
+        """Distinct counts of one value under several conditions (medicines in 6 and in 12
+        months): one pass groups the rows by patient and value, noting which conditions
+        any of the value's rows met; each count is then of the values that met its own."""
+        value, flags = self._name(), [self._name() for _ in batch]
+        rows = rows.mutate(**{value: self.expression(batch[0].source, rows, row_context)})
+        rows = rows.filter(rows[value].notnull())
+        pairs = rows.group_by(["patient_id", value]).aggregate(
+            **{
+                flag: (condition if condition is not None else ibis.literal(True)).any()
+                for flag, condition in zip(flags, conditions, strict=True)
+            }
+        )
+        names = []
+        for aggregate in batch:
+            names.append(self._name())
+            context.columns[aggregate] = names[-1]
             context.unfilled.add(aggregate)
-            metrics[name] = self._reduce(aggregate, rows, row_context, condition)
-        table = rows.group_by("patient_id").aggregate(**metrics)
-        return table, names
+        counts = {
+            n: pairs.patient_id.count(where=pairs[f]) for n, f in zip(names, flags, strict=True)
+        }
+        return pairs.group_by("patient_id").aggregate(**counts), names
+
+    def _flag_codes(
+        self, batch: list[m.AggregateByPatient], rows: ir.Table, context: _Context
+    ) -> ir.Table:
+        """Every aggregation needs a code of some codelist: join the rows to one small table
+        of the codes of all those codelists, with a true/false column per codelist, so that
+        only rows with one of the codes are kept and each codelist match is a column read."""
+        matches = {match: None for a in batch for match in _code_matches(a.over)}
+        codes = sorted(frozenset().union(*(match.values for match in matches)))
+        names = {match: self._name() for match in matches}
+        flags = ibis.memtable(
+            {"code": codes} | {names[k]: [c in k.values for c in codes] for k in matches},
+            schema={"code": "string"} | {name: "boolean" for name in names.values()},
+        )
+        key = self._name()
+        flags = flags.rename({key: "code"})
+        column = batch[0].over.spec.code_column
+        joined = rows.inner_join(flags, rows[column] == flags[key])
+        rows = joined.select(rows, *[flags[n] for n in names.values()])
+        context.columns.update(names)
+        return rows
 
     def _reduce(
         self,
@@ -379,21 +535,20 @@ class IbisCompiler:
             outputs[name] = chosen[column.name]
         return chosen.select(**outputs), names
 
-    def _parent(
-        self, lookup: m.ParentOrganisation, context: _Context
-    ) -> tuple[ir.Table, list[str]]:
+    def _parent(self, lookup: m.ParentOrganisation, wide: ir.Table, context: _Context) -> ir.Table:
+        """The patient table with the organisation's parent on the date (the membership that
+        holds on it with the latest start, then the highest parent code) as a column."""
         if not is_constant(lookup.on):
             raise m.QueryError("an organisation is looked up on a fixed date")
         on = constant_value(lookup.on, self.index_date)
-        wide, inner = self.patient_table([lookup.child])
-        child = wide.select(key=wide.patient_id, child=self.expression(lookup.child, wide, inner))
+        child = self.expression(lookup.child, wide, context)
         links = self.table("org_memberships")
         valid = links.filter(
             (links.relationship == lookup.relationship)
             & (links.valid_from <= on)
             & (links.valid_to.isnull() | (links.valid_to >= on))
         )
-        rank = self._name()
+        rank, key, name = self._name(), self._name(), self._name()
         best = valid.mutate(
             **{
                 rank: ibis.row_number().over(
@@ -402,11 +557,9 @@ class IbisCompiler:
                 )
             }
         )
-        best = best.filter(best[rank] == 0).select("child_code", "parent_code")
-        joined = child.left_join(best, child.child == best.child_code)
-        name = self._name()
+        best = best.filter(best[rank] == 0).select(**{key: "child_code", name: "parent_code"})
         context.columns[lookup] = name
-        return joined.select(patient_id=joined.key, **{name: joined.parent_code}), [name]
+        return wide.left_join(best, child == best[key]).select(wide, best[name])
 
     # ---- expressions ---------------------------------------------------------------------
 
@@ -539,18 +692,59 @@ def _patient_leaves(nodes: Iterable[m.Series]) -> list[m.Series]:
     )
 
 
-def _required_codes(frame: m.Frame) -> frozenset[str] | None:
-    """The codes a row must have (in the table's code column) to be in the frame, when one of
-    its filters is a codelist match on that column; None when no filter asks for one."""
+def _frames_read(nodes: Iterable[m.Series]) -> list[m.Frame]:
+    """The frames whose rows a query reads: aggregated, picked from or compared with."""
+    found: dict[m.Frame, None] = {}
+    for root in nodes:
+        for node in m.walk(root):
+            if isinstance(node, m.AggregateByPatient):
+                found[node.over] = None
+            elif isinstance(node, m.PickOneRowPerPatient):
+                found[node.source] = None
+            elif isinstance(node, m.ExistsBetween):
+                found[node.other] = None
+    return list(found)
+
+
+def _code_matches(frame: m.Frame) -> list[m.IsIn]:
+    """The codelist matches on the code column of the frame's table in its filters."""
     column = frame.spec.code_column
-    found = [
-        f.condition.values
-        for f in frame.ancestors()
-        if isinstance(f, m.Filter)
-        and isinstance(f.condition, m.IsIn)
-        and isinstance(f.condition.series, m.Column)
-        and f.condition.series.name == column
+    conditions = [f.condition for f in frame.ancestors() if isinstance(f, m.Filter)]
+    return _collect(
+        conditions,
+        lambda s: (
+            isinstance(s, m.IsIn)
+            and isinstance(s.series, m.Column)
+            and s.series.frame is not None
+            and s.series.name == column
+        ),
+        lambda s: s.frame is not None and not isinstance(s, m.ExistsBetween),
+    )
+
+
+def _codes_needed(condition: m.Series, column: str | None) -> frozenset[str] | None:
+    """The codes a row must have for the condition to hold, where the condition says so: a
+    codelist match on the code column, or an `or` of such, or an `and` with one."""
+    if isinstance(condition, m.IsIn) and isinstance(condition.series, m.Column):
+        return condition.values if condition.series.name == column else None
+    if isinstance(condition, m.Binary) and condition.op in ("and", "or"):
+        left = _codes_needed(condition.left, column)
+        right = _codes_needed(condition.right, column)
+        if condition.op == "or":
+            return None if left is None or right is None else left | right
+        known = [codes for codes in (left, right) if codes is not None]
+        return frozenset.intersection(*known) if known else None
+    return None
+
+
+def _required_codes(frame: m.Frame) -> frozenset[str] | None:
+    """The codes a row must have (in the table's code column) to be in the frame, when its
+    filters say so (see `_codes_needed`); None when they do not."""
+    column = frame.spec.code_column
+    needed = [
+        _codes_needed(f.condition, column) for f in frame.ancestors() if isinstance(f, m.Filter)
     ]
+    found = [codes for codes in needed if codes is not None]
     return frozenset.intersection(*found) if found else None
 
 

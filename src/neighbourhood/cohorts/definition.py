@@ -27,6 +27,7 @@ from neighbourhood.codelists import CodeError, CodelistError
 from neighbourhood.cohorts import model as m
 from neighbourhood.cohorts.expressions import ExpressionError, Namespace, evaluate
 from neighbourhood.cohorts.language import NAMES, FrameExpr, SeriesExpr
+from neighbourhood.yaml_lines import key_lines
 
 
 class DefinitionError(ValueError):
@@ -96,31 +97,7 @@ def schema() -> dict[str, Any]:
     return json.loads(text.read_text("utf-8"))
 
 
-def _lines(text: str) -> dict[tuple[str, ...], int]:
-    """Line number (1-based) of every mapping key, by its path in the document."""
-    found: dict[tuple[str, ...], int] = {}
-
-    def visit(node: yaml.Node, path: tuple[str, ...]) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                here = (*path, str(key.value))
-                found[here] = key.start_mark.line + 1
-                visit(value, here)
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                found[(*path, str(index))] = item.start_mark.line + 1
-                visit(item, (*path, str(index)))
-
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return found
-    if root is not None:
-        visit(root, ())
-    return found
-
-
-def _parse(path: Path) -> tuple[str, Any]:
+def parse_yaml(path: Path) -> tuple[str, Any]:
     text = path.read_text(encoding="utf-8")
     try:
         return text, yaml.safe_load(text)
@@ -130,13 +107,13 @@ def _parse(path: Path) -> tuple[str, Any]:
 
 def read_cohort(path: Path, known: Mapping[str, Cohort] | None = None) -> Cohort:
     """Read and build one definition; `known` holds the definitions it may include."""
-    text, document = _parse(path)
+    text, document = parse_yaml(path)
     return _checked(path, text, document, known or {})
 
 
 def _checked(path: Path, text: str, document: Any, known: Mapping[str, Cohort]) -> Cohort:
     """Validate a parsed definition against the schema, then build it."""
-    lines = _lines(text)
+    lines = key_lines(text)
     problems = [
         f"{path}: line {lines.get(tuple(str(p) for p in e.absolute_path), 1)}: "
         f"{'.'.join(str(p) for p in e.absolute_path) or '(file)'}: {e.message}"
@@ -149,10 +126,10 @@ def _checked(path: Path, text: str, document: Any, known: Mapping[str, Cohort]) 
         raise DefinitionError("\n".join(problems))
     if document["id"] != path.stem:
         raise DefinitionError(f"{path}: line {lines[('id',)]}: id must be the file name")
-    return _build(path, document, lines, known)
+    return build_cohort(path, document, lines, known)
 
 
-def _build(
+def build_cohort(
     path: Path, document: dict[str, Any], lines: dict[tuple[str, ...], int], known: Mapping
 ) -> Cohort:
     names: dict[str, Any] = dict(NAMES)
@@ -247,7 +224,7 @@ def load_library(folder: Path | None = None) -> dict[str, Cohort]:
     problems: list[str] = []
     for name, path in paths.items():
         try:
-            parsed[name] = _parse(path)
+            parsed[name] = parse_yaml(path)
         except DefinitionError as error:
             problems.append(str(error))
     includes = {k: d if isinstance(d, dict) else {} for k, (_, d) in parsed.items()}

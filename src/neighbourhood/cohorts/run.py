@@ -77,11 +77,14 @@ def _expression(engine: Engine, chosen: Cohort, at: dt.date, pcn: str | None):
         population = (SeriesExpr(population) & (pcn == _PCN).when_null_then(False)).node
     compiler = IbisCompiler(engine.table, at)
     table = compiler.cohort(population, ORGANISATION | dict(chosen.variables))
-    keys = [
+    return table.order_by([*_sort_keys(table, chosen), "patient_id"])
+
+
+def _sort_keys(table: ibis.Table, chosen: Cohort) -> list:
+    return [
         ibis.desc(table[name[1:]]) if name.startswith("-") else ibis.asc(table[name])
         for name in chosen.sort
     ]
-    return table.order_by([*keys, "patient_id"])
 
 
 def run_cohort(
@@ -187,13 +190,45 @@ def sql(engine: Engine, definition: Cohort | str, at: dt.date) -> str:
     return str(ibis.to_sql(expression, dialect=engine.backend.name))
 
 
+def run_library(
+    engine: Engine, library: dict[str, Cohort], at: dt.date, progress: Progress = SILENT
+) -> dict[str, CohortRun]:
+    """Every cohort of a library on one date. The patient-level values they need (an eFI
+    included in three cohorts, the registration on the date in all of them) are worked out
+    once, into a temporary table, and each cohort's list is then read from it."""
+    compiler = IbisCompiler(engine.table, at)
+    wanted = {
+        name: (chosen.population, ORGANISATION | dict(chosen.variables))
+        for name, chosen in library.items()
+    }
+    stored: list[ibis.Table] = []
+
+    def keep(table: ibis.Table) -> ibis.Table:
+        stored.append(engine.stored(table))
+        return stored[-1]
+
+    runs = {}
+    try:
+        for name, table in compiler.cohorts(wanted, keep).items():
+            chosen = library[name]
+            rows = table.order_by([*_sort_keys(table, chosen), "patient_id"]).to_pyarrow()
+            runs[name] = CohortRun(chosen, at, engine.name, None, rows)
+            progress.step("cohorts", total=len(library))
+    finally:
+        for table in stored:
+            table.release()
+    return runs
+
+
 def library_counts(
     engine: Engine, at: dt.date, library: dict[str, Cohort], progress: Progress = SILENT
 ) -> list[dict[str, Any]]:
     """One row per cohort: patients on the date, and how many PCNs and practices they are in."""
     found = []
-    for chosen in library.values():
-        rows = run_cohort(engine, chosen, at).rows
+    for chosen, run in zip(
+        library.values(), run_library(engine, library, at, progress).values(), strict=True
+    ):
+        rows = run.rows
         practices = {p for p in rows.column("practice_code").to_pylist() if p}
         pcns = {p for p in rows.column("pcn_code").to_pylist() if p}
         found.append(
@@ -205,5 +240,4 @@ def library_counts(
                 "practices": len(practices),
             }
         )
-        progress.step("cohorts", total=len(library))
     return found

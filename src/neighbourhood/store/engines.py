@@ -26,6 +26,13 @@ class EngineError(RuntimeError):
     """An engine could not be reached or lacks what the query needs."""
 
 
+def stored(backend: Any, table):
+    """`table.cache()` on the backend, with the small in-memory tables (codelists) the
+    expression reads registered first: Ibis's PySpark backend does not do that for a cache."""
+    backend._run_pre_execute_hooks(table)
+    return table.cache()
+
+
 @dataclass
 class Engine:
     """An open Ibis backend with the name of its engine; `table(name)` is what queries read."""
@@ -40,6 +47,11 @@ class Engine:
             return self.backend.table(name)
         except Exception as error:
             raise EngineError(f"{self.description}: no table {name!r} ({error})") from error
+
+    def stored(self, table):
+        """The expression's rows as a temporary table of the engine (release it with
+        `.release()`), so that several queries read them without working them out again."""
+        return stored(self.backend, table)
 
     def close(self) -> None:
         for close in reversed(self._closers):

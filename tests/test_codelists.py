@@ -80,7 +80,7 @@ def test_a_codelist_holds_one_coding_system_only():
 
 def test_every_shipped_definition_is_valid_and_loads_with_its_row_count():
     files = sorted(definitions_folder().glob("*.yaml"))
-    assert len(files) == 74  # 22 OpenCodelists CSVs, 50 GM SDE concepts, 2 GM SDE concept files
+    assert len(files) == 79  # 27 OpenCodelists CSVs, 50 GM SDE concepts, 2 GM SDE concept files
     for path in files:
         jsonschema.validate(yaml.safe_load(path.read_text()), SCHEMA)
     definitions = load_definitions()
@@ -92,7 +92,7 @@ def test_every_shipped_definition_is_valid_and_loads_with_its_row_count():
         with (DATA / definition.file).open(encoding="utf-8-sig") as handle:
             rows = list(csv.DictReader(handle))
         assert len(rows) == definition.rows, definition.id
-        column = "dmd_id" if "dmd_id" in rows[0] else "code"
+        column = definition.column or ("dmd_id" if "dmd_id" in rows[0] else "code")
         assert set(loaded.values) == {r[column] for r in rows}, definition.id
         assert loaded.system is definition.system
         assert definition.source["url"] in loaded.source

@@ -7,6 +7,9 @@ from neighbourhood.cli.commands import (  # noqa: F401  (register the commands)
     data,
     demo,
     footprints,
+    funding,
+    indicators,
+    payments,
     reference,
     schema,
 )

@@ -53,6 +53,7 @@ class Definition:
     rejected: int = 0
     select: tuple[str, ...] = ()  # any format: only these codes of the file, and why
     select_reason: str = ""
+    column: str = ""  # OpenCodelists only: the code column when it is not `code`/`dmd_id`
 
     @property
     def source_text(self) -> str:
@@ -78,8 +79,10 @@ class Definition:
             return codelist_from_gm_sde(
                 path, concept=self.concept, version=self.concept_version, **common
             )
-        read = codelist_from_gm_sde_txt if self.format == "gm-sde-txt" else codelist_from_csv
-        return read(path, id=self.id, version=self.version, **common)
+        if self.format == "gm-sde-txt":
+            return codelist_from_gm_sde_txt(path, id=self.id, version=self.version, **common)
+        column = {"column": self.column} if self.column else {}
+        return codelist_from_csv(path, id=self.id, version=self.version, **common, **column)
 
     def _selected(self, loaded: Codelist) -> Codelist:
         """Only the selected codes; a selected code that is not a valid code of the file is an
@@ -131,7 +134,7 @@ def read_definition(path: Path) -> Definition:
         int(document["rows"]), dict(document["source"]), path, form,
         str(document.get("concept", "")), str(document.get("concept_version", "")),
         int(document.get("rejected", 0)), tuple(str(code) for code in select),
-        str(document.get("select_reason", "")).strip(),
+        str(document.get("select_reason", "")).strip(), str(document.get("column", "")),
     )  # fmt: skip
 
 

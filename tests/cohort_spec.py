@@ -247,6 +247,58 @@ CODES: dict[str, Code] = {
     "atropine_600mcg": Code(
         "gm-sde-anticholinergic-medications", "317084000", "Atropine 600microgram tablets"
     ),
+    # codes of the codelists the IIF indicator definitions read (test_indicators_spec.py)
+    "flu_vaccination_other_provider": Code(
+        "nhsd-primary-care-domain-refsets-flu_cod",
+        "955651000000100",
+        "Seasonal influenza vaccination given by other healthcare provider",
+    ),
+    "flu_vaccination_pharmacist": Code(
+        "nhsd-primary-care-domain-refsets-flu_cod",
+        "955691000000108",
+        "Seasonal influenza vaccination given by pharmacist",
+    ),
+    "flu_intranasal_first": Code(
+        "nhsd-primary-care-domain-refsets-flu_cod",
+        "884861000000100",
+        "Administration of first intranasal seasonal influenza vaccination",
+    ),
+    "ethnicity_english": Code(
+        "nhsd-primary-care-domain-refsets-ethnall_cod",
+        "110761000000106",
+        "English - ethnic category 2001 census",
+    ),
+    "ethnicity_not_stated": Code(
+        "nhsd-primary-care-domain-refsets-ethnall_cod", "1024701000000100", "Ethnicity not stated"
+    ),
+    "ethnicity_refused": Code(
+        "nhsd-primary-care-domain-refsets-ethnall_cod",
+        "312860002",
+        "Ethnic group not given - patient refused",
+    ),
+    "care_home_visit": Code(
+        "nhsd-primary-care-domain-refsets-carehome_cod", "889311000000109", "Care home visit"
+    ),
+    "permanent_nursing_home_care": Code(
+        "nhsd-primary-care-domain-refsets-carehome_cod",
+        "193231000000103",
+        "Provision of permanent nursing home care",
+    ),
+    "partial_trisomy_21": Code(
+        "nhsd-primary-care-domain-refsets-ld_cod",
+        "254264002",
+        "Partial trisomy 21 in Down's syndrome",
+    ),
+    # PINCER medicines (dm+d)
+    "aspirin_75mg_dispersible": Code(
+        "pincer-aspirin", "319773006", "Aspirin 75mg dispersible tablets"
+    ),
+    "clopidogrel_75mg": Code("pincer-non-asp-antiplate", "319799004", "Clopidogrel 75mg tablets"),
+    "prasugrel_10mg": Code("pincer-non-asp-antiplate", "443469008", "Prasugrel 10mg tablets"),
+    "ticagrelor_90mg": Code("pincer-non-asp-antiplate", "704465002", "Ticagrelor 90mg tablets"),
+    "apixaban_5mg": Code("pincer-anticoag", "703908001", "Apixaban 5mg tablets"),
+    "warfarin_1mg": Code("pincer-anticoag", "319733000", "Warfarin 1mg tablets"),
+    "naproxen_500mg": Code("gm-sde-nsaids", "329807003", "Naproxen 500mg tablets"),
 }
 
 

@@ -415,6 +415,10 @@ class IbisCompiler:
             for more in conditions[1:]:
                 narrowed = narrowed | more
             rows = rows.filter(narrowed)
+            if all(c.equals(conditions[0]) for c in conditions):
+                # every aggregation has the condition the rows now meet: no FILTER clause (a
+                # distinct count with one groups by patient and value only, not the flag too)
+                conditions = [None] * len(batch)
         by_value: dict[object, list[int]] = {}
         for i, aggregate in enumerate(batch):
             if aggregate.op == "count_distinct":

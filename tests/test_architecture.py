@@ -28,6 +28,7 @@ RANK = {
     "alignment": 3,
     "cohorts": 3,
     "indicators": 3,
+    "access": 3,
     "payments": 3,
     "funding": 3,
     "demo": 4,

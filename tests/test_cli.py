@@ -188,6 +188,16 @@ def test_demo_runs_end_to_end_on_a_small_population(tmp_path):
     footprint = {p["pcn_code"]: p["registered_patients"] for p in document["footprint"]}
     assert footprint == expected
     assert {r["rule_id"] for r in document["rule_checks"]["rules"]} >= {"pcn_list_size"}
+    # The first PCN's payment statement, for 2024/25 (as of 2025-09-30; 2025/26 has no rates)
+    statement = document["statement"]
+    assert statement["pcn"] == document["footprint"][0]["pcn_code"]
+    assert statement["year"] == "2024-25" and statement["synthetic"] is True
+    assert statement["title"].endswith("(SYNTHETIC DATA)")
+    assert {x["section"] for x in statement["lines"]} >= {
+        "Network Contract DES entitlements", "Investment and Impact Fund"
+    }  # fmt: skip
+    assert f"Payment statement 2024/25: PCN {statement['pcn']}" in result.stdout
+    assert "Total of complete lines" in result.stdout
 
 
 def test_demo_refuses_a_store_with_real_data(tmp_path):

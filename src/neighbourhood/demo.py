@@ -6,18 +6,24 @@ It lives beside the interfaces (it orchestrates every stage) and holds no rules 
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from neighbourhood.access.ucr_kpis import demo_headlines as ucr_headlines
+from neighbourhood.access.waits import access_headlines
 from neighbourhood.cohorts import shipped_library
 from neighbourhood.cohorts.run import library_counts
 from neighbourhood.footprints import check, pcns
 from neighbourhood.overview import headline_figures, pcn_summary, store_contents
+from neighbourhood.payments import IncompleteEntitlementWarning
+from neighbourhood.payments.periods import financial_year
+from neighbourhood.payments.statement import Statement, statement, statement_year
 from neighbourhood.progress import SILENT, Progress
 from neighbourhood.records import load_paths
 from neighbourhood.store import connect
-from neighbourhood.store.engines import open_duckdb
+from neighbourhood.store.engines import Engine, open_duckdb
 from neighbourhood.synthetic import generate
 
 DEMO_PATIENTS = 200_000
@@ -39,6 +45,7 @@ class DemoResult:
     rule_checks: dict[str, Any]
     store: list[dict[str, Any]]
     cohorts: list[dict[str, Any]]
+    statement: Statement | None = None  # the first PCN's payment statement
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -52,6 +59,7 @@ class DemoResult:
             "rule_checks": self.rule_checks,
             "store": self.store,
             "cohorts": self.cohorts,
+            "statement": self.statement.to_dict() if self.statement else None,
         }
 
 
@@ -94,7 +102,9 @@ def run_demo(
             synthesis=synthesis.to_dict(),
             load=report.to_dict(),
             as_of=as_of,
-            headlines=headline_figures(con, as_of),
+            headlines=headline_figures(con, as_of)
+            + ucr_headlines(con, as_of)
+            + access_headlines(con, as_of),
             pcns=pcn_summary(con, as_of),
             footprint=pcns(con, as_of, synthesis.icb),
             rule_checks=check(con, as_of, synthesis.icb).to_dict(),
@@ -104,4 +114,19 @@ def run_demo(
         con.close()
     with open_duckdb(db) as engine:
         cohorts = library_counts(engine, as_of, shipped_library(), progress)
-    return DemoResult(**summary, cohorts=cohorts)
+        progress.step("payment statement", advance=0, total=1)
+        found = _statement(engine, as_of, summary["footprint"])
+        progress.step("payment statement", total=1)
+    return DemoResult(**summary, cohorts=cohorts, statement=found)
+
+
+def _statement(engine: Engine, as_of: dt.date, footprint: list[dict[str, Any]]) -> Statement | None:
+    """The payment statement of the ICB's first PCN for the year of `as_of` (or the latest
+    year with rates), with the store read on `as_of` or the year's last day if earlier."""
+    if not footprint:
+        return None
+    year = statement_year(as_of)
+    at = min(as_of, financial_year(year).end)
+    with warnings.catch_warnings():  # the statement's lines say what is incomplete
+        warnings.simplefilter("ignore", IncompleteEntitlementWarning)
+        return statement(engine, year, footprint[0]["pcn_code"], at=at)

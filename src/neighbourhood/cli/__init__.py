@@ -2,6 +2,9 @@
 
 from neighbourhood.cli.app import app, main
 from neighbourhood.cli.commands import (  # noqa: F401  (register the commands)
+    access,
+    access_ucr,
+    access_waits,
     alignment,
     cohorts,
     data,

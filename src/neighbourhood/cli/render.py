@@ -87,3 +87,32 @@ def render_sections(sections: Mapping[str, Rows], fmt: OutputFormat, *, console:
             render_rows(rows, fmt, title=title, console=console)
         elif fmt is OutputFormat.table:
             console.print(f"[bold]{title}[/bold]: none")
+
+
+def render_statement(statement: Any, *, console: Console) -> None:
+    """A payment statement as tables: one per section, then the totals and the notes."""
+    console.rule(f"[bold]{statement.title}[/bold]")
+    console.print(
+        f"Registered lists on {statement.list_date}; care home residents on {statement.at}; "
+        f"practices: {', '.join(statement.practices) or 'none'}",
+        soft_wrap=True,
+    )
+    for section in dict.fromkeys(line.section for line in statement.lines):
+        table = Table(title=section, show_lines=True)
+        for name in ("item", "payee", "amount", "status", "basis, and why incomplete"):
+            table.add_column(name, justify="right" if name == "amount" else "left")
+        for line in statement.section(section):
+            amount = "-" if line.amount is None else f"£{line.amount:,.2f}"
+            if not line.in_total:
+                amount += " (not in total)"
+            why = "".join(f"\nincomplete: {r}" for r in line.reasons)
+            table.add_row(line.item, line.payee, amount, line.status, line.basis + why)
+        console.print(table)
+    totals = statement.totals()
+    console.print(
+        f"[bold]Total of complete lines: £{statement.total:,.2f}[/bold] "
+        f"({totals['complete_lines']} complete; {totals['incomplete_lines']} incomplete, "
+        "with no amount, not in the total)"
+    )
+    for note in statement.notes:
+        console.print(f"note: {note}", soft_wrap=True)

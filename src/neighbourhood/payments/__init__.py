@@ -1,5 +1,6 @@
 """PCN payments: the Network Contract DES per-head entitlements, the Care Home Premium and the
-Additional Roles Reimbursement Scheme, from versioned, sourced rates files (see README.md)."""
+Additional Roles Reimbursement Scheme, from versioned, sourced rates files, and a PCN's payment
+statement read from the store (see README.md)."""
 
 from neighbourhood.payments.arrs import (
     ArrsReport,
@@ -24,6 +25,10 @@ from neighbourhood.payments.load import (
 )
 from neighbourhood.payments.periods import Months
 from neighbourhood.payments.results import IncompleteEntitlementWarning, Line, Report
+from neighbourhood.payments.statement import Statement, StatementLine
+
+# `statement()` itself is `neighbourhood.payments.statement.statement`: exported here it would
+# hide the module of the same name.
 
 __all__ = [
     "ArrsReport",
@@ -40,6 +45,8 @@ __all__ = [
     "Report",
     "RoleSummary",
     "StaffClaim",
+    "Statement",
+    "StatementLine",
     "arrs_claims",
     "arrs_entitlement",
     "arrs_for",

@@ -105,6 +105,8 @@ def _referral_tables(population: Population, parts: list[community.Referrals]) -
             "referral_id": referral_ids[contact_referral[order]],
             "contact_at": contact_at[order],
             "outcome": outcome[order],
+            # not generated: the access standards take a contact with none as face to face
+            "consultation_mechanism": np.full(order.size, None, dtype=object),
         },
     )
     return {"community_referrals": referrals, "care_contacts": contacts}

@@ -10,7 +10,12 @@ import typer
 from neighbourhood.cli.app import Settings, app
 from neighbourhood.cli.options import FormatOption
 from neighbourhood.cli.progress_bar import RichProgress
-from neighbourhood.cli.render import OutputFormat, render_document, render_rows
+from neighbourhood.cli.render import (
+    OutputFormat,
+    render_document,
+    render_rows,
+    render_statement,
+)
 from neighbourhood.demo import DEMO_PATIENTS, DEMO_SEED, DemoRefused, run_demo
 from neighbourhood.synthetic import DEFAULT_ICB
 
@@ -78,7 +83,15 @@ def demo(
         title=f"cohorts on {result.as_of} (Network Contract DES service specifications, eFI)",
         console=console,
     )
+    if result.statement is not None:
+        render_statement(result.statement, console=console)
     console.print(
         f"Store: {settings.db}. Try `neighbourhood status`, `neighbourhood cohorts list` or "
         "`neighbourhood cohorts run smr-priority --counts`."
     )
+    if result.statement is not None:
+        console.print(
+            f"The statement as a workbook: `neighbourhood payments statement --year "
+            f"{result.statement.year_label} --pcn {result.statement.pcn} --format xlsx --out "
+            "statement.xlsx`."
+        )

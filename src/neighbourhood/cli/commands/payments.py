@@ -1,4 +1,5 @@
-"""`neighbourhood payments entitlements|care-homes|arrs`: Network Contract DES payments."""
+"""`neighbourhood payments entitlements|care-homes|arrs|statement`: Network Contract DES
+payments, and a PCN's payment statement read from the store."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import sys
 import warnings
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -13,7 +15,8 @@ import typer
 
 from neighbourhood.cli.app import Settings, app
 from neighbourhood.cli.options import FormatOption, parse_date
-from neighbourhood.cli.render import OutputFormat, render_sections
+from neighbourhood.cli.render import OutputFormat, render_sections, render_statement
+from neighbourhood.indicators.definition import financial_year
 from neighbourhood.payments import (
     IncompleteEntitlementWarning,
     RatesFileError,
@@ -29,6 +32,8 @@ from neighbourhood.payments.input_files import (
     read_inputs,
     read_staff_claims_csv,
 )
+from neighbourhood.payments.statement import statement
+from neighbourhood.store.engines import EngineError, open_engine
 
 payments_app = typer.Typer(
     help=(
@@ -227,3 +232,69 @@ def arrs_command(
         "notes": [{"note": n} for n in report.notes],
     }
     render_sections(sections, fmt, console=settings.console)
+
+
+class StatementFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+@payments_app.command("statement")
+def statement_command(
+    ctx: typer.Context,
+    year: Annotated[str, typer.Option("--year", help="The financial year: 2024/25 or 2024-25.")],
+    pcn: Annotated[str, typer.Option("--pcn", help="ODS code of the PCN, e.g. U12345.")],
+    inputs: Annotated[
+        Path | None,
+        typer.Option(
+            "--inputs",
+            help="Weighted and adjusted populations, care homes, ARRS "
+            "claims (YAML; see `payments --help`).",
+        ),
+    ] = None,
+    fmt: Annotated[
+        StatementFormat,
+        typer.Option("--format", "-f", help="How to give the statement.", case_sensitive=False),
+    ] = StatementFormat.table,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file (needed for xlsx).")
+    ] = None,
+) -> None:
+    """A PCN's payment statement for a year, from the store: per-head entitlements (registered
+    lists counted on 1 January), the Care Home Premium of each aligned home, ARRS (from the
+    inputs) and the IIF, each line with its basis and evidence, or incomplete with why."""
+    settings: Settings = ctx.obj
+    if fmt is StatementFormat.xlsx and out is None:
+        raise _fail(settings, "--format xlsx writes a workbook: give --out FILE.xlsx")
+    try:
+        year = financial_year(year)
+    except KeyError as error:
+        raise _fail(settings, str(error.args[0])) from error
+    given = _inputs(settings, inputs, year) if inputs is not None else None
+    try:
+        engine = open_engine(settings.target)
+    except EngineError as error:
+        raise _fail(settings, str(error)) from error
+    with engine:
+        try:
+            found = _compute(settings, lambda: statement(engine, year, pcn.upper(), inputs=given))
+        except EngineError as error:
+            raise _fail(settings, str(error)) from error
+    if fmt is StatementFormat.xlsx:
+        found.write_xlsx(out)  # type: ignore[arg-type]
+        settings.errors.print(f"wrote {out}")
+        return
+    if fmt is StatementFormat.table and out is None:
+        render_statement(found, console=settings.console)
+        return
+    text = found.to_csv() if fmt is StatementFormat.csv else found.to_json()
+    if fmt is StatementFormat.table:  # a table to a file: the CSV's plain text is more useful
+        text = found.to_csv()
+    if out is None:
+        sys.stdout.write(text)
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    settings.errors.print(f"wrote {out}")

@@ -79,7 +79,7 @@ def child_each(db: str) -> dict:
              "numerator": c.numerator, "declined": c.declined, "unsuitable": c.unsuitable}
             for (level, pcn, practice), c in count(run, indicator).items()
         ]  # fmt: skip
-        results.append(IndicatorResult(indicator, tuple(records), {}, run))
+        results.append(IndicatorResult(indicator, tuple(records), {}, lambda run=run: run))
     engine.close()
     return {"seconds": time.perf_counter() - start, "counts": _counts(results)}
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -190,12 +192,14 @@ def sql(engine: Engine, definition: Cohort | str, at: dt.date) -> str:
     return str(ibis.to_sql(expression, dialect=engine.backend.name))
 
 
-def run_library(
-    engine: Engine, library: dict[str, Cohort], at: dt.date, progress: Progress = SILENT
-) -> dict[str, CohortRun]:
-    """Every cohort of a library on one date. The patient-level values they need (an eFI
-    included in three cohorts, the registration on the date in all of them) are worked out
-    once, into a temporary table, and each cohort's list is then read from it."""
+@contextmanager
+def library_tables(
+    engine: Engine, library: dict[str, Cohort], at: dt.date
+) -> Iterator[dict[str, ibis.Table]]:
+    """Every cohort of a library on one date as a table of the engine, for the duration of
+    the `with`. The patient-level values they need (an eFI included in three cohorts, the
+    registration on the date in all of them) are worked out once, into a temporary table, and
+    each cohort's table is a filter of it."""
     compiler = IbisCompiler(engine.table, at)
     wanted = {
         name: (chosen.population, ORGANISATION | dict(chosen.variables))
@@ -207,16 +211,25 @@ def run_library(
         stored.append(engine.stored(table))
         return stored[-1]
 
-    runs = {}
     try:
-        for name, table in compiler.cohorts(wanted, keep).items():
+        yield compiler.cohorts(wanted, keep)
+    finally:
+        for table in stored:
+            table.release()
+
+
+def run_library(
+    engine: Engine, library: dict[str, Cohort], at: dt.date, progress: Progress = SILENT
+) -> dict[str, CohortRun]:
+    """Every cohort of a library on one date (see `library_tables`), each list ordered by
+    its definition's sort."""
+    runs = {}
+    with library_tables(engine, library, at) as tables:
+        for name, table in tables.items():
             chosen = library[name]
             rows = table.order_by([*_sort_keys(table, chosen), "patient_id"]).to_pyarrow()
             runs[name] = CohortRun(chosen, at, engine.name, None, rows)
             progress.step("cohorts", total=len(library))
-    finally:
-        for table in stored:
-            table.release()
     return runs
 
 

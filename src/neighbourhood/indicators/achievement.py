@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 from typing import Any
 
+import ibis
 import pyarrow as pa
 
-from neighbourhood.cohorts import Cohort, CohortRun, run_library
+from neighbourhood.cohorts import Cohort, CohortRun, run_cohort
 from neighbourhood.cohorts.language import index_date, registered_on
+from neighbourhood.cohorts.run import library_tables
 from neighbourhood.indicators.definition import Indicator, financial_year, indicators_of
 from neighbourhood.indicators.scoring import Counts, points_earned, pounds
 from neighbourhood.indicators.years import YearValues, year_values
@@ -55,8 +58,14 @@ class IndicatorResult:
     indicator: Indicator
     records: tuple[dict[str, Any], ...]
     provenance: Mapping[str, Any]
-    run: CohortRun = field(repr=False)  # patient-level: only for those allowed to see it
+    patient_rows: Callable[[], CohortRun] = field(repr=False, compare=False)
     warnings: tuple[str, ...] = ()
+
+    @cached_property
+    def run(self) -> CohortRun:
+        """The patients behind the figures (patient-level: only for those allowed to see
+        them), worked out again from the store when first asked for."""
+        return self.patient_rows()
 
     def patients(self, organisation: str) -> list[dict[str, Any]]:
         """The patients behind one PCN's or practice's figures (patient-level data)."""
@@ -75,15 +84,47 @@ def _registered() -> Cohort:
 
 def list_sizes(engine: Engine, on: dt.date) -> dict[tuple[str, str], int]:
     """Registered patients on the date, by (level, code): ("pcn", U...), ("practice", A...)."""
-    registered = _registered()
-    rows = run_library(engine, {"registered": registered}, on)["registered"].rows
+    with library_tables(engine, {"registered": _registered()}, on) as tables:
+        table = tables["registered"]
+        rows = _by_organisation(table, patients=table.count()).to_pylist()
     sizes: dict[tuple[str, str], int] = defaultdict(int)
-    for pcn, practice in zip(
-        rows.column("pcn_code").to_pylist(), rows.column("practice_code").to_pylist(), strict=True
-    ):
-        sizes[("pcn", pcn or NO_PCN)] += 1
-        sizes[("practice", practice)] += 1
+    for row in rows:
+        sizes[("pcn", row["pcn"] or NO_PCN)] += row["patients"]
+        sizes[("practice", row["practice"])] += row["patients"]
     return dict(sizes)
+
+
+def _by_organisation(table: ibis.Table, **metrics: Any) -> pa.Table:
+    return (
+        table.group_by(pcn=table.pcn_code, practice=table.practice_code)
+        .aggregate(**metrics)
+        .to_pyarrow()
+    )
+
+
+def count_in_engine(table: ibis.Table) -> dict[tuple[str, str, str], Counts]:
+    """`count`, worked out by the engine from a cohort's table (no patient rows fetched)."""
+
+    def flag(name: str) -> ibis.Value:
+        return table[name].fill_null(False) if name in table.columns else ibis.literal(False)
+
+    met = flag("numerator")
+    declined = ~met & flag("declined")
+    unsuitable = ~met & ~declined & flag("unsuitable")
+    rows = _by_organisation(
+        table,
+        eligible=table.count(),
+        numerator=met.cast("int64").sum(),
+        declined=declined.cast("int64").sum(),
+        unsuitable=unsuitable.cast("int64").sum(),
+    ).to_pylist()
+    tally: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for row in rows:
+        pcn = row["pcn"] or NO_PCN
+        values = [int(row[k] or 0) for k in ("eligible", "numerator", "declined", "unsuitable")]
+        for key in (("pcn", pcn, ""), ("practice", pcn, row["practice"] or "(no practice)")):
+            tally[key] = [a + b for a, b in zip(tally[key], values, strict=True)]
+    return {key: Counts(*values) for key, values in sorted(tally.items())}
 
 
 def count(run: CohortRun, indicator: Indicator) -> dict[tuple[str, str, str], Counts]:
@@ -142,18 +183,23 @@ def measure_year(
         by_end[indicator.period_end][indicator.id] = indicator
     results = []
     for end, group in sorted(by_end.items()):
-        runs = run_library(engine, {k: i.cohort for k, i in group.items()}, end)
-        for key, indicator in group.items():
-            results.append(
-                _result(indicator, runs[key], values, sizes, size_date, settings, pcn, extract)
-            )
-            progress.step("indicators", total=len(chosen))
+        with library_tables(engine, {k: i.cohort for k, i in group.items()}, end) as tables:
+            for key, indicator in group.items():
+                counts = count_in_engine(tables[key])
+                load = partial(run_cohort, engine, indicator.cohort, end)
+                results.append(
+                    _result(indicator, counts, load, engine.name, values, sizes, size_date,
+                            settings, pcn, extract)
+                )  # fmt: skip
+                progress.step("indicators", total=len(chosen))
     return sorted(results, key=lambda r: r.indicator.id)
 
 
 def _result(
     indicator: Indicator,
-    run: CohortRun,
+    counted: dict[tuple[str, str, str], Counts],
+    load: Callable[[], CohortRun],
+    engine_name: str,
     values: YearValues,
     sizes: dict[tuple[str, str], int],
     size_date: dt.date,
@@ -170,7 +216,7 @@ def _result(
     average = settings.average_pcn_list_size or values.average_pcn_list_size.value
     national = settings.national_prevalence.get(indicator.id)
     records = []
-    for (level, pcn_code, practice), counts in count(run, indicator).items():
+    for (level, pcn_code, practice), counts in counted.items():
         if pcn is not None and pcn_code != pcn:
             continue
         code = pcn_code if level == "pcn" else practice
@@ -205,11 +251,11 @@ def _result(
         "codelists": indicator.cohort.codelists,
         "period": [indicator.period_start.isoformat(), indicator.period_end.isoformat()],
         "list_size_date": size_date.isoformat(),
-        "engine": run.engine,
+        "engine": engine_name,
         "extract": dict(extract or {}),
         "values": indicator.summary()["values"],
     }
-    return IndicatorResult(indicator, tuple(records), provenance, run, tuple(warnings))
+    return IndicatorResult(indicator, tuple(records), provenance, load, tuple(warnings))
 
 
 def _payment(

@@ -29,6 +29,7 @@ RANK = {
     "cohorts": 3,
     "indicators": 3,
     "access": 3,
+    "capacity": 3,
     "payments": 3,
     "funding": 3,
     "demo": 4,

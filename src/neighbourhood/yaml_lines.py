@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
 import yaml
 
 
@@ -28,3 +32,30 @@ def key_lines(text: str) -> dict[tuple[str, ...], int]:
     if root is not None:
         visit(root, ())
     return found
+
+
+class Problems:
+    """Collects `file: line N: field: message` for one file: the line of the deepest key of
+    the field's path that the file has."""
+
+    def __init__(self, path: Path, lines: dict[tuple[str, ...], int]) -> None:
+        self.path, self.lines = path, lines
+        self.found: list[str] = []
+
+    def add(self, keys: Iterable[object], message: str) -> None:
+        keys = tuple(str(k) for k in keys)
+        found = (self.lines[keys[:n]] for n in range(len(keys), 0, -1) if keys[:n] in self.lines)
+        line = next(found, 1)
+        self.found.append(f"{self.path}: line {line}: {'.'.join(keys) or '(file)'}: {message}")
+
+    def where(self, keys: Iterable[object]) -> str:
+        keys = tuple(str(k) for k in keys)
+        return f"{self.path}: line {self.lines.get(keys, 1)}"
+
+    def attempt(self, keys: Iterable[object], build: Callable[..., Any], *args: Any) -> Any:
+        """`build(*args)`, or None with its ValueError noted against the field."""
+        try:
+            return build(*args)
+        except ValueError as error:
+            self.add(keys, str(error))
+            return None

@@ -6,6 +6,7 @@ from neighbourhood.cli.commands import (  # noqa: F401  (register the commands)
     access_ucr,
     access_waits,
     alignment,
+    capacity,
     cohorts,
     data,
     demo,

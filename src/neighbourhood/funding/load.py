@@ -36,7 +36,7 @@ from neighbourhood.funding.model import (
     Source,
     SpendLine,
 )
-from neighbourhood.yaml_lines import key_lines
+from neighbourhood.yaml_lines import Problems, key_lines
 
 __all__ = [
     "CSV_COLUMNS",
@@ -70,24 +70,7 @@ def examples_folder() -> Path:
     return Path(str(resources.files("neighbourhood.funding").joinpath("examples")))
 
 
-class _Problems:
-    """Collects `file: line N: field: message` for one file."""
-
-    def __init__(self, path: Path, lines: dict[tuple[str, ...], int]) -> None:
-        self.path, self.lines, self.found = path, lines, []
-
-    def add(self, keys: Iterable[object], message: str) -> None:
-        keys = tuple(str(k) for k in keys)
-        found = (self.lines[keys[:n]] for n in range(len(keys), 0, -1) if keys[:n] in self.lines)
-        line = next(found, 1)
-        self.found.append(f"{self.path}: line {line}: {'.'.join(keys) or '(file)'}: {message}")
-
-    def where(self, keys: Iterable[object]) -> str:
-        keys = tuple(str(k) for k in keys)
-        return f"{self.path}: line {self.lines.get(keys, 1)}"
-
-
-def _schema_problems(document: Any, problems: _Problems) -> None:
+def _schema_problems(document: Any, problems: Problems) -> None:
     validator = jsonschema.Draft202012Validator(schema())
     for error in sorted(validator.iter_errors(document), key=lambda e: list(map(str, e.path))):
         message = error.message
@@ -105,7 +88,7 @@ def read_ledger(path: Path | str, *, spend_csv: Iterable[Path | str] = ()) -> Le
         document = yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise LedgerError(f"{path}: not valid YAML: {error}") from error
-    problems = _Problems(path, key_lines(text))
+    problems = Problems(path, key_lines(text))
     _schema_problems(document, problems)
     if problems.found:
         raise LedgerError("\n".join(problems.found))
@@ -132,7 +115,7 @@ def _pounds(value: Any) -> Decimal:
     return Decimal(str(value))
 
 
-def _build(path: Path, document: dict[str, Any], problems: _Problems) -> Ledger:
+def _build(path: Path, document: dict[str, Any], problems: Problems) -> Ledger:
     named: dict[str, Source] = {}
     for name, spec in document.get("sources", {}).items():
         built = _attempt(problems, ("sources", name), Source, **spec)
@@ -263,7 +246,7 @@ def _build(path: Path, document: dict[str, Any], problems: _Problems) -> Ledger:
         raise LedgerError(f"{path}: {error}") from error
 
 
-def _attempt(problems: _Problems, keys: tuple[object, ...], build: Any, *args, **kwargs) -> Any:
+def _attempt(problems: Problems, keys: tuple[object, ...], build: Any, *args, **kwargs) -> Any:
     """`build(*args, **kwargs)`, or None with the problem noted at `keys`."""
     try:
         return build(*args, **kwargs)

@@ -245,7 +245,23 @@ def shipped_library() -> dict[str, Cohort]:
 
 
 def cohort(cohort_id: str) -> Cohort:
-    library = shipped_library()
-    if cohort_id not in library:
-        raise KeyError(f"no cohort {cohort_id!r}; the library has: {', '.join(library)}")
-    return library[cohort_id]
+    """One shipped cohort, reading only its file and those it includes (the whole library,
+    with every codelist it reads, when it has been read already)."""
+    if shipped_library.cache_info().currsize:
+        library = shipped_library()
+        if cohort_id not in library:
+            raise KeyError(f"no cohort {cohort_id!r}; the library has: {', '.join(library)}")
+        return library[cohort_id]
+    return _shipped_cohort(cohort_id)
+
+
+@cache
+def _shipped_cohort(cohort_id: str) -> Cohort:
+    path = library_folder() / f"{cohort_id}.yaml"
+    if not path.is_file():
+        names = sorted(p.stem for p in library_folder().glob("*.yaml"))
+        raise KeyError(f"no cohort {cohort_id!r}; the library has: {', '.join(names)}")
+    text, document = parse_yaml(path)
+    included = document.get("include", []) if isinstance(document, dict) else []
+    known = {name: _shipped_cohort(name) for name in included if isinstance(name, str)}
+    return _checked(path, text, document, known)

@@ -198,6 +198,13 @@ def test_demo_runs_end_to_end_on_a_small_population(tmp_path):
     }  # fmt: skip
     assert f"Payment statement 2024/25: PCN {statement['pcn']}" in result.stdout
     assert "Total of complete lines" in result.stdout
+    # UCR capacity: arrivals fitted from the synthetic referrals of the demo ICB, simulated
+    capacity = document["capacity"]
+    assert capacity and capacity[-1]["team"] == f"ICB {document['synthesis']['icb']}"
+    for row in capacity:
+        assert row["ci_low"] <= row["%_within_2_hours"] <= row["ci_high"]
+        assert row["responders_for_70%"] >= 1
+    assert "UCR capacity: arrivals fitted from 12 months of referrals" in result.stdout
 
 
 def test_demo_refuses_a_store_with_real_data(tmp_path):

@@ -13,6 +13,7 @@ from typing import Any
 
 from neighbourhood.access.ucr_kpis import demo_headlines as ucr_headlines
 from neighbourhood.access.waits import access_headlines
+from neighbourhood.capacity.demo import demo_rows as capacity_rows
 from neighbourhood.cohorts import shipped_library
 from neighbourhood.cohorts.run import library_counts
 from neighbourhood.footprints import check, pcns
@@ -46,6 +47,7 @@ class DemoResult:
     store: list[dict[str, Any]]
     cohorts: list[dict[str, Any]]
     statement: Statement | None = None  # the first PCN's payment statement
+    capacity: list[dict[str, Any]] | None = None  # UCR teams simulated on fitted arrivals
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +62,7 @@ class DemoResult:
             "store": self.store,
             "cohorts": self.cohorts,
             "statement": self.statement.to_dict() if self.statement else None,
+            "capacity": self.capacity or [],
         }
 
 
@@ -110,6 +113,9 @@ def run_demo(
             rule_checks=check(con, as_of, synthesis.icb).to_dict(),
             store=store_contents(con),
         )
+        progress.step("capacity", advance=0, total=1)
+        summary["capacity"] = capacity_rows(con, as_of, synthesis.icb, seed=seed)
+        progress.step("capacity", total=1)
     finally:
         con.close()
     with open_duckdb(db) as engine:

@@ -1,8 +1,9 @@
 """Capacity: a discrete-event simulation of urgent response teams (arrivals by hour and
-weekday, priorities, rosters and skills, travel, time on site), Erlang C checks, and the
-staffing that meets a standard (README.md)."""
+weekday, priorities, rosters and skills, travel, time on site, or fitted from the store's
+referrals), Erlang C checks, the staffing that meets a standard, a waiting list model and an
+intermediate care model (README.md)."""
 
-from neighbourhood.capacity import erlang
+from neighbourhood.capacity import erlang, history, intermediate_care, waiting_list
 from neighbourhood.capacity.distributions import (
     Distribution,
     Exponential,
@@ -69,10 +70,13 @@ __all__ = [
     "evaluate",
     "examples_folder",
     "fast_path_applies",
+    "history",
+    "intermediate_care",
     "optimise",
     "plot",
     "read_scenario",
     "replicate",
     "schema",
     "simulate",
+    "waiting_list",
 ]

@@ -83,6 +83,16 @@ def demo(
         title=f"cohorts on {result.as_of} (Network Contract DES service specifications, eFI)",
         console=console,
     )
+    if result.capacity:
+        render_rows(
+            result.capacity,
+            fmt,
+            title=(
+                "UCR capacity: arrivals fitted from 12 months of referrals, simulated with "
+                "illustrative responders (neighbourhood.capacity.demo)"
+            ),
+            console=console,
+        )
     if result.statement is not None:
         render_statement(result.statement, console=console)
     console.print(

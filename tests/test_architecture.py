@@ -34,6 +34,7 @@ RANK = {
     "funding": 3,
     "demo": 4,
     "cli": 4,
+    "api": 4,
 }
 
 

@@ -16,6 +16,7 @@ from neighbourhood.cli.commands import (  # noqa: F401  (register the commands)
     payments,
     reference,
     schema,
+    serve,
 )
 
 __all__ = ["app", "main"]

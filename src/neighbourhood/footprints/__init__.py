@@ -1,7 +1,13 @@
 """Footprints: the effective-dated organisation tree and the PCN rules checked on it."""
 
 from neighbourhood.footprints.check import CheckResult, check
-from neighbourhood.footprints.hierarchy import history, members, pcns
+from neighbourhood.footprints.hierarchy import (
+    history,
+    members,
+    organisations,
+    organisations_under,
+    pcns,
+)
 from neighbourhood.footprints.rules import (
     REGISTRY,
     Finding,
@@ -20,5 +26,7 @@ __all__ = [
     "history",
     "load_rule_definitions",
     "members",
+    "organisations",
+    "organisations_under",
     "pcns",
 ]

@@ -83,3 +83,52 @@ def history(con: duckdb.DuckDBPyConnection, practice_code: str) -> list[Row]:
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
+_UNDER = """
+WITH RECURSIVE valid AS (
+    SELECT child_code, parent_code, relationship FROM org_memberships
+    WHERE valid_from <= $as_of AND (valid_to IS NULL OR valid_to >= $as_of)
+),
+roots AS (
+    SELECT $code AS org_code
+    UNION
+    -- a community provider: the PCNs its teams serve
+    SELECT s.parent_code FROM valid r JOIN valid s ON s.child_code = r.child_code
+    WHERE r.relationship = 'team_run_by_provider' AND r.parent_code = $code
+      AND s.relationship = 'team_serves_pcn'
+),
+under(org_code) AS (
+    SELECT org_code FROM roots
+    UNION
+    SELECT v.child_code FROM valid v JOIN under u ON v.parent_code = u.org_code
+)
+SELECT u.org_code, o.org_type FROM under u LEFT JOIN organisations o USING (org_code)
+ORDER BY u.org_code
+"""
+
+
+def organisations_under(con: duckdb.DuckDBPyConnection, org_code: str, as_of: dt.date) -> list[Row]:
+    """The organisation and every one below it on the date (org_code, org_type), following
+    org_memberships from parent to child: a region's ICBs, their sub-ICBs, PCNs, practices,
+    the community teams serving those PCNs and the care homes aligned to them. A community
+    provider's footprint is the PCNs its teams serve (`team_serves_pcn`) and what is below
+    them, with its own teams. An unknown code gives itself alone, with no type."""
+    cursor = con.execute(_UNDER, {"code": org_code, "as_of": as_of})
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
+def organisations(
+    con: duckdb.DuckDBPyConnection, *, org_type: str | None = None, code: str | None = None
+) -> list[Row]:
+    """Rows of the organisations table (code, type, name, postcode, open and close dates),
+    ordered by code; of one type, or the one organisation with `code`, when asked."""
+    cursor = con.execute(
+        """SELECT org_code, org_type, name, postcode, open_date, close_date FROM organisations
+           WHERE ($type IS NULL OR org_type = $type) AND ($code IS NULL OR org_code = $code)
+           ORDER BY org_code""",
+        {"type": org_type, "code": code},
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]

@@ -1,0 +1,89 @@
+"""`neighbourhood serve`: the REST API over the store given by --db."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+import duckdb
+import typer
+
+from neighbourhood.api import ApiSettings, ConfigError, create_app, mint_token
+from neighbourhood.cli.app import Settings, app
+from neighbourhood.footprints import organisations
+from neighbourhood.store import connect
+
+
+def _demo_pcn(db: Path) -> tuple[str, bool]:
+    """The store's first PCN, and whether every load in the store was synthetic."""
+    con = connect(db, read_only=True)
+    try:
+        found = organisations(con, org_type="pcn")
+        (real,) = con.execute("SELECT count(*) FROM load_log WHERE NOT synthetic").fetchone()
+        (loads,) = con.execute("SELECT count(*) FROM load_log").fetchone()
+    except duckdb.Error:
+        return "", False
+    finally:
+        con.close()
+    return (found[0]["org_code"] if found else ""), bool(loads) and not real
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="API configuration (YAML): jwt_secret, api_keys, audit_log."),
+    ] = None,
+    demo_user: Annotated[
+        bool,
+        typer.Option(
+            "--demo-user",
+            help="On a synthetic store only: print a token for the store's first PCN (8 hours). "
+            "Without a configured key, a random one is made for this run.",
+        ),
+    ] = False,
+) -> None:
+    """Serve the REST API (OpenAPI at /docs) on the store given by --db."""
+    settings: Settings = ctx.obj
+    if not settings.db.exists():
+        settings.errors.print(
+            f"[red]error:[/red] no store at {settings.db}: run `neighbourhood demo`"
+        )
+        raise typer.Exit(2)
+    try:
+        api = ApiSettings.load(settings.db, config=config)
+    except ConfigError as error:
+        settings.errors.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from error
+    if demo_user:
+        pcn, synthetic = _demo_pcn(settings.db)
+        if not synthetic or not pcn:
+            settings.errors.print(
+                "[red]error:[/red] --demo-user is for a synthetic store with a PCN "
+                "(`neighbourhood demo`)"
+            )
+            raise typer.Exit(2)
+        if api.jwt_secret is None:
+            api = replace(api, jwt_secret=secrets.token_urlsafe(48))
+            settings.console.print("No JWT key configured: a random key signs tokens for this run.")
+        token, expires = mint_token(
+            api.jwt_secret, user="demo", role="pcn", org_code=pcn, issuer=api.issuer
+        )
+        settings.console.print(
+            f"SYNTHETIC store. Demo token for PCN {pcn} (role pcn), expires "
+            f"{expires.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC:\n{token}",
+            soft_wrap=True,
+        )
+        settings.console.print(
+            f"Try: curl -H 'Authorization: Bearer <token>' http://{host}:{port}/v1/me"
+        )
+    import uvicorn
+
+    settings.console.print(f"neighbourhood API on http://{host}:{port} (docs at /docs)")
+    uvicorn.run(create_app(api), host=host, port=port, log_level="info")

@@ -16,6 +16,7 @@ RANK = {
     "checksums": 0,
     "identifiers": 0,
     "yaml_lines": 0,
+    "financial_years": 0,
     "disclosure": 0,
     "store": 0,
     "sources": 1,

@@ -4,7 +4,7 @@ achievement per PCN and practice, points and pounds."""
 from neighbourhood.indicators.achievement import (
     IndicatorResult,
     Settings,
-    count,
+    count_in_engine,
     list_sizes,
     measure_year,
     records_table,
@@ -27,7 +27,7 @@ __all__ = [
     "Settings",
     "Sourced",
     "YearValues",
-    "count",
+    "count_in_engine",
     "indicators_of",
     "list_sizes",
     "load_definitions",

@@ -103,7 +103,8 @@ def _by_organisation(table: ibis.Table, **metrics: Any) -> pa.Table:
 
 
 def count_in_engine(table: ibis.Table) -> dict[tuple[str, str, str], Counts]:
-    """`count`, worked out by the engine from a cohort's table (no patient rows fetched)."""
+    """Counts per (level, pcn, practice) from an indicator cohort's table, worked out by the
+    engine (no patient rows fetched): level "pcn" has practice "" (all its practices)."""
 
     def flag(name: str) -> ibis.Value:
         return table[name].fill_null(False) if name in table.columns else ibis.literal(False)
@@ -124,32 +125,6 @@ def count_in_engine(table: ibis.Table) -> dict[tuple[str, str, str], Counts]:
         values = [int(row[k] or 0) for k in ("eligible", "numerator", "declined", "unsuitable")]
         for key in (("pcn", pcn, ""), ("practice", pcn, row["practice"] or "(no practice)")):
             tally[key] = [a + b for a, b in zip(tally[key], values, strict=True)]
-    return {key: Counts(*values) for key, values in sorted(tally.items())}
-
-
-def count(run: CohortRun, indicator: Indicator) -> dict[tuple[str, str, str], Counts]:
-    """Counts per (level, pcn, practice): level "pcn" has practice "" (all its practices)."""
-    table = run.rows
-    flags = {
-        name: [bool(v) for v in table.column(name).to_pylist()]
-        if name in table.column_names
-        else [False] * table.num_rows
-        for name in ("numerator", "declined", "unsuitable")
-    }
-    tally: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    pcns = table.column("pcn_code").to_pylist()
-    practices = table.column("practice_code").to_pylist()
-    for i in range(table.num_rows):
-        met = flags["numerator"][i]
-        declined = not met and flags["declined"][i]
-        unsuitable = not met and not declined and flags["unsuitable"][i]
-        pcn = pcns[i] or NO_PCN
-        for key in (("pcn", pcn, ""), ("practice", pcn, practices[i] or "(no practice)")):
-            counts = tally[key]
-            counts[0] += 1
-            counts[1] += met
-            counts[2] += declined
-            counts[3] += unsuitable
     return {key: Counts(*values) for key, values in sorted(tally.items())}
 
 

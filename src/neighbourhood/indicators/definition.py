@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -28,6 +27,7 @@ import jsonschema
 from neighbourhood.cohorts import Cohort, shipped_library
 from neighbourhood.cohorts import model as m
 from neighbourhood.cohorts.definition import DefinitionError, build_cohort, parse_yaml
+from neighbourhood.financial_years import start_year
 from neighbourhood.yaml_lines import key_lines
 
 PCA_VARIABLES = ("declined", "unsuitable")
@@ -246,10 +246,10 @@ def shipped_definitions() -> dict[str, Indicator]:
 
 def financial_year(text: str) -> str:
     """A financial year as the files name it: "2024/25" or "2024-25" gives "2024-25"."""
-    match = re.fullmatch(r"(\d{4})[/-](\d\d)", text.strip())
-    if not match or (int(match[1]) + 1) % 100 != int(match[2]):
+    start = start_year(text)
+    if start is None:
         raise KeyError(f"{text!r} is not a financial year such as 2024/25")
-    return f"{match[1]}-{match[2]}"
+    return f"{start}-{(start + 1) % 100:02d}"
 
 
 def indicators_of(year: str) -> dict[str, Indicator]:

@@ -8,21 +8,19 @@ month and ends on the last day of one (the loader refuses any other).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-__all__ = ["Months", "Period", "financial_year", "month_after"]
+from neighbourhood.financial_years import start_year
 
-_YEAR = re.compile(r"^(20\d\d)-(\d\d)$")
+__all__ = ["Months", "Period", "financial_year", "month_after"]
 
 
 def financial_year(year: str) -> Period:
     """The period 1 April to 31 March of `2024-25`."""
-    found = _YEAR.match(str(year))
-    if not found or (int(found[1]) + 1) % 100 != int(found[2]):
+    start = start_year(year, separators="-")
+    if start is None:
         raise ValueError(f"{year!r} is not a financial year written like 2024-25")
-    start = int(found[1])
     return Period(date(start, 4, 1), date(start + 1, 3, 31))
 
 

@@ -1,4 +1,5 @@
-"""Imports point one way: sources > ingest > compute > interfaces, with the store underneath.
+"""Imports point one way: sources > ingest > compute > results > interfaces, with the store
+underneath.
 
 The store (data model, schema, connection) and `progress` are the foundation every stage may
 use; they import no stage. A module never imports a stage to its right.
@@ -33,9 +34,11 @@ RANK = {
     "capacity": 3,
     "payments": 3,
     "funding": 3,
-    "demo": 4,
-    "cli": 4,
-    "api": 4,
+    "reports": 4,
+    "demo": 5,
+    "cli": 5,
+    "api": 5,
+    "web": 5,
 }
 
 

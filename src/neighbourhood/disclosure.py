@@ -43,10 +43,15 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
+    "DISCHARGE_COUNTS",
+    "DISCHARGE_DEPENDENT",
     "INDICATOR_COUNTS",
     "INDICATOR_DEPENDENT",
     "INDICATOR_SUMS",
+    "OVERVIEW_COUNTS",
+    "OVERVIEW_DEPENDENT",
     "SUPPRESSED",
+    "UCR_DEPENDENT",
     "suppress",
     "suppress_for_publication",
     "suppress_siblings",
@@ -70,6 +75,30 @@ INDICATOR_SUMS: Mapping[str, tuple[str, ...]] = {
     "eligible": ("denominator", "declined", "unsuitable"),
 }
 """Total field -> its parts, within one record."""
+
+OVERVIEW_COUNTS = ("registered_patients", "care_home_residents")
+"""The counts of patients in a PCN summary row (`neighbourhood.overview.pcn_summary`)."""
+
+OVERVIEW_DEPENDENT: Mapping[str, tuple[str, ...]] = {"pct_65_plus": ("registered_patients",)}
+
+UCR_DEPENDENT: Mapping[str, tuple[str, ...]] = {
+    "two_hour_percent_met": ("two_hour_met", "two_hour_not_met"),
+    "meets_target": ("two_hour_percent_met",),
+    "reablement_percent_met": ("reablement_met", "reablement_not_met"),
+    "ucr_referrals_per_100k": ("ucr_referrals",),
+}
+"""What a UCR KPI row (`neighbourhood.access.ucr_kpis`, counts in its COUNT_COLUMNS) works
+out from its counts."""
+
+DISCHARGE_COUNTS = ("discharges", "with_ready_date", "without_ready_date",
+                    "bed_days_lost_in_month", "discharged_on_ready_date", "delayed")  # fmt: skip
+"""The counts of a discharge delay summary (`neighbourhood.access.discharge`)."""
+
+DISCHARGE_DEPENDENT: Mapping[str, tuple[str, ...]] = {
+    name: ("with_ready_date",)
+    for name in ("mean_delay_days", "median_delay_days", "p90_delay_days",
+                 "delay_days_of_these_discharges")
+}  # fmt: skip
 
 Dependent = Mapping[str, str | Sequence[str]]
 

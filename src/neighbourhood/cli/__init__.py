@@ -15,6 +15,7 @@ from neighbourhood.cli.commands import (  # noqa: F401  (register the commands)
     indicators,
     payments,
     reference,
+    report,
     schema,
     serve,
 )

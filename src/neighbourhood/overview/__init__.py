@@ -1,5 +1,6 @@
 """Compute: what the store holds, summarised for the demo and `neighbourhood status`."""
 
+from neighbourhood.overview.dates import data_date
 from neighbourhood.overview.summary import (
     headline_figures,
     pcn_summary,
@@ -7,4 +8,4 @@ from neighbourhood.overview.summary import (
     store_contents,
 )
 
-__all__ = ["headline_figures", "pcn_summary", "quarantined_rows", "store_contents"]
+__all__ = ["data_date", "headline_figures", "pcn_summary", "quarantined_rows", "store_contents"]

@@ -1,4 +1,4 @@
-"""`neighbourhood serve`: the REST API over the store given by --db."""
+"""`neighbourhood serve`: the dashboard and the REST API over the store given by --db."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from typing import Annotated
 import duckdb
 import typer
 
-from neighbourhood.api import ApiSettings, ConfigError, create_app, mint_token
+from neighbourhood.api import ApiSettings, ConfigError, mint_token
 from neighbourhood.cli.app import Settings, app
 from neighbourhood.footprints import organisations
 from neighbourhood.store import connect
+from neighbourhood.web import AssetsMissing, create_site
 
 
 def _demo_pcn(db: Path) -> tuple[str, bool]:
@@ -49,7 +50,8 @@ def serve(
         ),
     ] = False,
 ) -> None:
-    """Serve the REST API (OpenAPI at /docs) on the store given by --db."""
+    """Serve the dashboard (at /) and the REST API (OpenAPI at /docs) on the store given by
+    --db."""
     settings: Settings = ctx.obj
     if not settings.db.exists():
         settings.errors.print(
@@ -81,9 +83,18 @@ def serve(
             soft_wrap=True,
         )
         settings.console.print(
-            f"Try: curl -H 'Authorization: Bearer <token>' http://{host}:{port}/v1/me"
+            f"Sign in to the dashboard at http://{host}:{port}/sign-in with the token, or try: "
+            f"curl -H 'Authorization: Bearer <token>' http://{host}:{port}/v1/me",
+            soft_wrap=True,
         )
+    try:
+        site = create_site(api, warm_on_start=True)
+    except AssetsMissing as error:
+        settings.errors.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from error
     import uvicorn
 
-    settings.console.print(f"neighbourhood API on http://{host}:{port} (docs at /docs)")
-    uvicorn.run(create_app(api), host=host, port=port, log_level="info")
+    settings.console.print(
+        f"neighbourhood dashboard on http://{host}:{port}/ and API docs at /docs (Ctrl-C stops)"
+    )
+    uvicorn.run(site, host=host, port=port, log_level="info")

@@ -1,0 +1,2 @@
+import { initAll } from '/nhsuk/nhsuk-frontend.min.js'
+initAll()

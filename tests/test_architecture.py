@@ -18,6 +18,7 @@ RANK = {
     "identifiers": 0,
     "yaml_lines": 0,
     "financial_years": 0,
+    "months": 0,
     "disclosure": 0,
     "store": 0,
     "sources": 1,

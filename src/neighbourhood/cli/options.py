@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from neighbourhood.cli.render import OutputFormat
+from neighbourhood.months import MonthError, parse_month
 
 FormatOption = Annotated[
     OutputFormat,
@@ -24,6 +25,14 @@ def parse_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError as error:
         raise typer.BadParameter(f"{text!r} is not a real date: {error}") from None
+
+
+def month_option(text: str, option: str = "--month") -> dt.date:
+    """A YYYY-MM option value as the first day of the month, or a usage error."""
+    try:
+        return parse_month(text)
+    except MonthError as error:
+        raise typer.BadParameter(str(error), param_hint=option) from None
 
 
 def today() -> str:

@@ -16,7 +16,8 @@ from neighbourhood.access.waits import latest_snapshot
 from neighbourhood.access.waits_published import BANDS
 from neighbourhood.disclosure import UCR_DEPENDENT
 from neighbourhood.footprints import organisations, organisations_under
-from neighbourhood.reports.common import Row, months_before, project, published
+from neighbourhood.months import add_months
+from neighbourhood.reports.common import Row, project, published
 from neighbourhood.reports.model import Chart, Column, Section
 
 UCR_MONTHS = 12
@@ -69,7 +70,7 @@ def ucr_section(
     teams with no referral in the months are left out (and named in a note). The chart is of
     the one team with 2-hour referrals when there is one, else of the ICB (the last ICB
     wanted)."""
-    first = months_before(month, UCR_MONTHS - 1)
+    first = add_months(month, 1 - UCR_MONTHS)
     levels = sorted({level for level, _ in wanted})
     order = {key: i for i, key in enumerate(wanted)}
     rows = [
@@ -107,7 +108,7 @@ def ucr_section(
     by_month = {r["month"]: r["two_hour_percent_met"] for r in rows
                 if (r["level"], r["org_code"]) == (level, code)}  # fmt: skip
     name = next((r["org_name"] for r in rows if (r["level"], r["org_code"]) == chart_of), None)
-    months = [f"{months_before(month, UCR_MONTHS - 1 - i):%Y-%m}" for i in range(UCR_MONTHS)]
+    months = [f"{add_months(month, i + 1 - UCR_MONTHS):%Y-%m}" for i in range(UCR_MONTHS)]
     chart = Chart(
         "line",
         f"2-hour UCR within 2 hours: {name or code} ({level})",

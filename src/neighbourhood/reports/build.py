@@ -30,11 +30,12 @@ import duckdb
 
 from neighbourhood.access.ucr_settings import TARGET_PERCENT
 from neighbourhood.footprints import members, organisations, organisations_under, pcns
+from neighbourhood.months import month_end
 from neighbourhood.overview import pcn_summary, store_contents
 from neighbourhood.payments.statement import statement_year
 from neighbourhood.reports.access import serving_providers, ucr_section, waits_section
 from neighbourhood.reports.cohorts import cohort_section
-from neighbourhood.reports.common import Row, month_end
+from neighbourhood.reports.common import Row
 from neighbourhood.reports.discharge_alignment import alignment_sections, discharge_sections
 from neighbourhood.reports.iif import icb_iif_section, pcn_iif_section
 from neighbourhood.reports.model import Report

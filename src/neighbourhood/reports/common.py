@@ -3,7 +3,6 @@ numbers) and cutting rows to a section's columns."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -12,15 +11,6 @@ from neighbourhood.disclosure import SUPPRESSED, suppress_for_publication
 from neighbourhood.reports.model import Column
 
 Row = dict[str, Any]
-
-
-def month_end(month: dt.date) -> dt.date:
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
-
-
-def months_before(month: dt.date, count: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 - count
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def year_of(day: dt.date) -> str:

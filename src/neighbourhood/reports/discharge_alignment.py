@@ -10,7 +10,8 @@ import duckdb
 from neighbourhood.access import discharge
 from neighbourhood.alignment import current_alignment
 from neighbourhood.disclosure import DISCHARGE_COUNTS, DISCHARGE_DEPENDENT
-from neighbourhood.reports.common import month_end, project, published
+from neighbourhood.months import month_end
+from neighbourhood.reports.common import project, published
 from neighbourhood.reports.model import Column, Section
 
 DISCHARGE_COLUMNS = (

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from neighbourhood.api.problems import Problem
+from neighbourhood.months import add_months
 from neighbourhood.reports import ReportError, icb_report, opened, pcn_report, to_html, to_xlsx
 from neighbourhood.web.pages import MonthQuery, OrgQuery, month_of, page
 from neighbourhood.web.place import Place, place_of
@@ -22,11 +22,8 @@ KINDS = {"pcn": "PCN report", "icb": "ICB report"}
 
 
 def _months(place: Place, count: int = 12) -> list[str]:
-    at, found = place.on.replace(day=1), []
-    for _ in range(count):
-        found.append(at.strftime("%Y-%m"))
-        at = (at - dt.timedelta(days=1)).replace(day=1)
-    return found
+    latest = place.on.replace(day=1)
+    return [f"{add_months(latest, -i):%Y-%m}" for i in range(count)]
 
 
 def _kinds(place: Place) -> list[tuple[str, str, str]]:

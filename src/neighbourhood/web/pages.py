@@ -18,6 +18,7 @@ from neighbourhood.api.problems import Problem
 from neighbourhood.cohorts import shipped_library
 from neighbourhood.footprints import check, members
 from neighbourhood.indicators import indicators_of, shipped_definitions
+from neighbourhood.months import MonthError, add_months, months, parse_month
 from neighbourhood.payments.statement import statement_year
 from neighbourhood.reports.charts import MapPoint, bar_chart, line_chart, point_map, threshold_chart
 from neighbourhood.web.place import Place, place_of
@@ -178,14 +179,14 @@ def _pct(value: float | None) -> float | None:
 def ucr(request: Request, ctx: Viewer, org: OrgQuery = None, to: MonthQuery = None) -> Response:
     place = place_of(ctx, org)
     last = month_of(to) if to else place.on.replace(day=1)
-    first = _months_before(last, 11)
+    first = add_months(last, -11)
     rows = scoped.ucr(ctx, first, last, ["team", "provider", "icb"])
     mine = set(place.teams) | set(place.providers) | set(place.icbs)
     rows = [r for r in rows if r["org_code"] in mine]
     lead = place.providers[0] if place.org_type == "provider" else (place.icbs or ("",))[0]
-    months = _month_labels(first, last)
+    labels = [f"{m:%Y-%m}" for m in months(first, last)]
     by_month = {r["month"].strftime("%Y-%m"): r for r in rows if r["org_code"] == lead}
-    points = [(m, by_month[m]["two_hour_percent_met"] if m in by_month else None) for m in months]
+    points = [(m, by_month[m]["two_hour_percent_met"] if m in by_month else None) for m in labels]
     name = next((r["org_name"] for r in rows if r["org_code"] == lead), lead) or place.label
     chart = line_chart(points, title=f"2-hour urgent community response, {name}",
                        y_label="% within 2 hours", target=TARGET_PERCENT,
@@ -199,25 +200,9 @@ def ucr(request: Request, ctx: Viewer, org: OrgQuery = None, to: MonthQuery = No
 def month_of(text: str) -> dt.date:
     """The first day of a YYYY-MM month; a 422 problem when it is not a month."""
     try:
-        first = dt.date.fromisoformat(f"{text}-01")
-    except ValueError:
-        raise Problem(422, "invalid-parameters", f"{text!r} is not a month (YYYY-MM)") from None
-    if not 1990 <= first.year <= 2100:
-        raise Problem(422, "invalid-parameters", f"{text} is outside 1990-2100")
-    return first
-
-
-def _months_before(month: dt.date, count: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 - count
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def _month_labels(first: dt.date, last: dt.date) -> list[str]:
-    labels, at = [], first
-    while at <= last:
-        labels.append(at.strftime("%Y-%m"))
-        at = _months_before(at, -1)
-    return labels
+        return parse_month(text)
+    except MonthError as error:
+        raise Problem(422, "invalid-parameters", str(error)) from None
 
 
 @router.get("/waits")

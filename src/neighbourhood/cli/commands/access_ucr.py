@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -19,7 +17,7 @@ from neighbourhood.access.ucr_kpis import LEVELS, kpis
 from neighbourhood.access.ucr_settings import UcrSettings
 from neighbourhood.cli.app import Settings
 from neighbourhood.cli.commands.access import access_app
-from neighbourhood.cli.options import FormatOption
+from neighbourhood.cli.options import FormatOption, month_option
 from neighbourhood.cli.render import OutputFormat, render_document, render_rows
 from neighbourhood.records import LoadError
 from neighbourhood.store import connect
@@ -38,15 +36,6 @@ SHOWN = (  # the table view; json and csv give every column
     "two_hour_percent_met", "meets_target", "two_hour_contacts", "ucr_referrals",
     "ucr_referrals_per_100k", "reablement_referrals", "reablement_percent_met",
 )  # fmt: skip
-
-
-def _month(text: str) -> dt.date:
-    if not re.fullmatch(r"\d{4}-\d{2}", text or ""):
-        raise typer.BadParameter(f"{text!r} is not a month in the form YYYY-MM")
-    try:
-        return dt.date.fromisoformat(f"{text}-01")
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a real month") from None
 
 
 @access_app.command("ucr")
@@ -87,8 +76,8 @@ def ucr_command(
 ) -> None:
     """2-hour UCR and 2-day reablement KPIs by month and by team, provider, ICB, region, England."""
     settings: Settings = ctx.obj
-    first = _month(month)
-    last = _month(to) if to else first
+    first = month_option(month)
+    last = month_option(to, "--to") if to else first
     if last < first:
         raise typer.BadParameter(f"--to {to} is before --month {month}")
     try:

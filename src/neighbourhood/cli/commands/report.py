@@ -3,8 +3,6 @@ works offline or as an Excel workbook (see src/neighbourhood/reports/README.md).
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 import time
 from collections.abc import Callable
 from enum import StrEnum
@@ -14,6 +12,7 @@ from typing import Annotated
 import typer
 
 from neighbourhood.cli.app import Settings, app
+from neighbourhood.cli.options import month_option
 from neighbourhood.reports import (
     Report,
     ReportError,
@@ -66,18 +65,6 @@ PublishableOption = Annotated[
 ]
 
 
-def parse_month(text: str) -> dt.date:
-    """A YYYY-MM option value as the first day of the month, or a usage error."""
-    if not re.fullmatch(r"\d{4}-\d{2}", text or ""):
-        raise typer.BadParameter(
-            f"{text!r} is not a month in the form YYYY-MM", param_hint="--month"
-        )
-    try:
-        return dt.date.fromisoformat(f"{text}-01")
-    except ValueError:
-        raise typer.BadParameter(f"{text!r} is not a real month", param_hint="--month") from None
-
-
 def _fail(settings: Settings, message: str) -> typer.Exit:
     settings.errors.print(f"[red]error:[/red] {message}", soft_wrap=True)
     return typer.Exit(2)
@@ -103,7 +90,7 @@ def _run(
     fmt: ReportFormat | None,
     publishable: bool,
 ) -> None:
-    first = parse_month(month)
+    first = month_option(month)
     chosen = _format(out, fmt)
     started = time.perf_counter()
     try:

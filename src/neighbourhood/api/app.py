@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from neighbourhood import __version__
@@ -22,6 +25,12 @@ every answer is JSON, or CSV with `?format=csv` or `Accept: text/csv`. Errors ar
 `application/problem+json` (RFC 9457)."""
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.neighbourhood.close()  # the store's connection
+
+
 def create_app(settings: ApiSettings) -> FastAPI:
     app = FastAPI(
         title="neighbourhood API",
@@ -30,6 +39,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         openapi_url="/openapi.json",
         docs_url="/docs",
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.neighbourhood = AppState(settings=settings, audit=AuditLog(settings.audit_log))
     problems.install(app)

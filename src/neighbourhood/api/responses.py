@@ -34,9 +34,21 @@ LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page
 OffsetQuery = Annotated[int, Query(ge=0, le=10_000_000, description="Rows to skip.")]
 
 
+_AS_THEY_ARE = frozenset({str, int, bool, type(None)})
+
+
 def plain(value: Any) -> Any:
     """A value JSON can hold: dates as ISO text, Decimals as text, NaN as null, numpy
     scalars as Python numbers, tuples and sets as lists."""
+    kind = type(value)  # first the commonest types, by identity (a page holds thousands)
+    if kind in _AS_THEY_ARE:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is dict:
+        return {str(k): plain(v) for k, v in value.items()}
+    if kind is list:
+        return [plain(v) for v in value]
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

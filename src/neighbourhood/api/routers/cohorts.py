@@ -88,13 +88,19 @@ def cohort_counts(
 ):  # fmt: skip
     chosen = _cohort(cohort_id)
     date = on(at)
-    run = _run(ctx, chosen, date)
-    rows = counts(run)
     scope = ctx.scope(date)
-    fields = [k for k in (rows[0] if rows else {}) if k not in ("pcn_code", "practice_code")]
-    rows = publishable(rows, lambda r: scope.holds(r["practice_code"]), count_fields=fields)
+
+    def make() -> tuple[list[dict], dict]:
+        run = _run(ctx, chosen, date)
+        rows = counts(run)
+        fields = [k for k in (rows[0] if rows else {}) if k not in ("pcn_code", "practice_code")]
+        shown = publishable(rows, lambda r: scope.holds(r["practice_code"]), count_fields=fields)
+        return shown, run.provenance
+
+    key = ("cohort-counts", chosen.id, chosen.version, date, scope)
+    rows, provenance = ctx.state.answers.get(key, make)
     return page(request, rows, fmt=fmt, limit=limit, offset=offset, name=f"{cohort_id}-counts",
-                meta={"provenance": run.provenance})  # fmt: skip
+                meta={"provenance": provenance})  # fmt: skip
 
 
 @router.get(

@@ -79,18 +79,23 @@ def indicator_results(
     if unknown:
         raise not_found(f"no indicator {', '.join(unknown)} in {year}: {', '.join(chosen)}")
     results = _results(ctx, year)
-    records = [r for result in results for r in result.records
-               if not indicator or result.indicator.id in indicator]  # fmt: skip
+    only = tuple(indicator or ())
     scope = ctx.scope()
-    records = publishable(
-        records,
-        lambda r: scope.holds(r["practice_code"] or r["pcn_code"]),
-        count_fields=INDICATOR_COUNTS,
-        dependent=INDICATOR_DEPENDENT,
-        sums=INDICATOR_SUMS,
-        group_by=("year", "indicator", "pcn_code"),
-        is_total=lambda r: r.get("practice_code") is None,
-    )
+
+    def make() -> list[dict]:
+        records = [r for result in results for r in result.records
+                   if not only or result.indicator.id in only]  # fmt: skip
+        return publishable(
+            records,
+            lambda r: scope.holds(r["practice_code"] or r["pcn_code"]),
+            count_fields=INDICATOR_COUNTS,
+            dependent=INDICATOR_DEPENDENT,
+            sums=INDICATOR_SUMS,
+            group_by=("year", "indicator", "pcn_code"),
+            is_total=lambda r: r.get("practice_code") is None,
+        )
+
+    records = ctx.state.answers.get(("indicator-results", year, only, scope), make)
     if pcn:
         records = [r for r in records if r["pcn_code"] == pcn.upper()]
     if level:

@@ -42,8 +42,7 @@ def organisation_list(
     ctx: Ctx, request: Request, org_type: OrgType = None, fmt: FormatQuery = None,
     limit: LimitQuery = 100, offset: OffsetQuery = 0,
 ):  # fmt: skip
-    with ctx.store() as con:
-        rows = organisations(con, org_type=org_type)
+    rows = ctx.read(organisations, org_type=org_type)
     return page(request, rows, fmt=fmt, limit=limit, offset=offset, name="organisations")
 
 
@@ -52,11 +51,10 @@ def organisation(
     ctx: Ctx, request: Request, org_code: str, as_of: AsOfQuery = None, fmt: FormatQuery = None
 ):
     code = org_code.upper()
-    with ctx.store() as con:
-        found = organisations(con, code=code)
-        if not found:
-            raise not_found(f"no organisation {code} in the store")
-        below = organisations_under(con, code, on(as_of))
+    found = ctx.read(organisations, code=code)
+    if not found:
+        raise not_found(f"no organisation {code} in the store")
+    below = ctx.read(organisations_under, code, on(as_of))
     counts: dict[str, int] = {}
     for row in below:
         if row["org_code"] != code:
@@ -101,11 +99,10 @@ def footprint_check(
 
 
 def _dated(ctx, function, as_of, icb):
-    with ctx.store() as con:
-        try:
-            return function(con, on(as_of), icb.upper() if icb else None)
-        except ValueError as error:
-            raise not_found(str(error)) from None
+    try:
+        return ctx.read(function, on(as_of), icb.upper() if icb else None)
+    except ValueError as error:
+        raise not_found(str(error)) from None
 
 
 @router.get(
@@ -119,14 +116,16 @@ def overview_pcns(
     limit: LimitQuery = 100, offset: OffsetQuery = 0,
 ):  # fmt: skip
     date = on(as_of)
-    with ctx.store() as con:
-        rows = pcn_summary(con, date)
     scope = ctx.scope(date)
-    rows = publishable(
-        rows,
-        lambda r: scope.holds(r["pcn_code"]),
-        count_fields=("registered_patients", "care_home_residents"),
-        dependent={"pct_65_plus": ("registered_patients",)},
-    )
+
+    def make() -> list[dict]:
+        return publishable(
+            ctx.read(pcn_summary, date),
+            lambda r: scope.holds(r["pcn_code"]),
+            count_fields=("registered_patients", "care_home_residents"),
+            dependent={"pct_65_plus": ("registered_patients",)},
+        )
+
+    rows = ctx.state.answers.get(("pcn-overview", date, scope), make)
     return page(request, rows, fmt=fmt, limit=limit, offset=offset, name="pcn-overview",
                 meta={"as_of": date})  # fmt: skip

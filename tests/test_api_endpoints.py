@@ -145,6 +145,9 @@ def test_errors_are_problem_details(api, monkeypatch, tmp_path):
     assert_problem(other, 403)
     assert_problem(api.get("/v1/cohorts/no-such-cohort", headers=pcn_user), 404)
     assert_problem(api.get("/v1/organisations/NOPE", headers=pcn_user), 404)
+    no_rates = api.get("/v1/payments/statement", params={"year": "2031-32", "pcn": h["pcn"]},
+                       headers=pcn_user)  # fmt: skip
+    assert "2031-32" in assert_problem(no_rates, 404)["detail"]
     invalid = assert_problem(api.get("/v1/organisations", params={"limit": 0},
                                      headers=pcn_user), 422)  # fmt: skip
     assert invalid["errors"][0]["location"] == ["query", "limit"]
@@ -154,7 +157,7 @@ def test_errors_are_problem_details(api, monkeypatch, tmp_path):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("neighbourhood.api.routers.access.latest_snapshot", broken)
+    monkeypatch.setattr("neighbourhood.api.scoped.latest_snapshot", broken)
     fresh = client(tmp_path)  # a new app: the waiting lists are not kept from the tests above
     crashed = assert_problem(fresh.get("/v1/access/waits", headers=pcn_user), 500)
     assert "boom" not in crashed["detail"]  # nothing of the error leaks

@@ -150,13 +150,14 @@ def indicators(
     level, codes = (
         ("practice", place.practices) if place.org_type == "practice" else ("pcn", place.pcns)
     )
-    rows = [r for r in scoped.indicator_records(ctx, year)
-            if r["level"] == level and (r["practice_code"] or r["pcn_code"]) in codes]  # fmt: skip
-    for r in rows:
-        found = definitions[r["indicator"]]
-        r |= {"title": found.title, "status": found.status,
-              "lower": found.value("lower_threshold"), "upper": found.value("upper_threshold"),
-              "available_points": found.value("points")}  # fmt: skip
+    rows = []
+    for r in scoped.indicator_records(ctx, year):  # kept for other requests: copied, not changed
+        if r["level"] == level and (r["practice_code"] or r["pcn_code"]) in codes:
+            found = definitions[r["indicator"]]
+            rows.append(r | {"title": found.title, "status": found.status,
+                             "lower": found.value("lower_threshold"),
+                             "upper": found.value("upper_threshold"),
+                             "available_points": found.value("points")})  # fmt: skip
     chart = None
     if place.org_type == "pcn":
         chart = threshold_chart(
@@ -180,7 +181,7 @@ def ucr(request: Request, ctx: Viewer, org: OrgQuery = None, to: MonthQuery = No
     place = place_of(ctx, org)
     last = month_of(to) if to else place.on.replace(day=1)
     first = add_months(last, -11)
-    rows = scoped.ucr(ctx, first, last, ["team", "provider", "icb"])
+    rows = scoped.ucr(ctx, first, last, ("team", "provider", "icb"))
     mine = set(place.teams) | set(place.providers) | set(place.icbs)
     rows = [r for r in rows if r["org_code"] in mine]
     lead = place.providers[0] if place.org_type == "provider" else (place.icbs or ("",))[0]

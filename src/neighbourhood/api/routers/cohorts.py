@@ -7,12 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from neighbourhood.api.context import Context, Ctx, Reason
+from neighbourhood.api import scoped
+from neighbourhood.api.context import Ctx, Reason
 from neighbourhood.api.problems import forbidden, not_found
 from neighbourhood.api.responses import FormatQuery, LimitQuery, OffsetQuery, document, page
 from neighbourhood.api.routers.common import AtQuery, on
 from neighbourhood.api.scope import publishable
-from neighbourhood.cohorts import Cohort, CohortRun, counts, explain, run_library, shipped_library
+from neighbourhood.cohorts import Cohort, explain, shipped_library
 from neighbourhood.cohorts.run import library_counts
 
 router = APIRouter(prefix="/v1/cohorts", tags=["cohorts"])
@@ -25,16 +26,6 @@ def _cohort(cohort_id: str) -> Cohort:
     if cohort_id not in library:
         raise not_found(f"no cohort {cohort_id!r}; the library has: {', '.join(library)}")
     return library[cohort_id]
-
-
-def _run(ctx: Context, chosen: Cohort, date) -> CohortRun:
-    """The cohort's whole list on the date (every PCN), kept in the app's cache."""
-
-    def make() -> CohortRun:
-        with ctx.engine() as engine:
-            return run_library(engine, {chosen.id: chosen}, date)[chosen.id]
-
-    return ctx.state.cache.get(("cohort", chosen.id, chosen.version, date), make)
 
 
 @router.get("", summary="Every cohort of the library: id, title, criteria, codelists, sources")
@@ -86,21 +77,10 @@ def cohort_counts(
     ctx: Ctx, request: Request, cohort_id: str, at: AtQuery = None, fmt: FormatQuery = None,
     limit: LimitQuery = 100, offset: OffsetQuery = 0,
 ):  # fmt: skip
-    chosen = _cohort(cohort_id)
-    date = on(at)
-    scope = ctx.scope(date)
-
-    def make() -> tuple[list[dict], dict]:
-        run = _run(ctx, chosen, date)
-        rows = counts(run)
-        fields = [k for k in (rows[0] if rows else {}) if k not in ("pcn_code", "practice_code")]
-        shown = publishable(rows, lambda r: scope.holds(r["practice_code"]), count_fields=fields)
-        return shown, run.provenance
-
-    key = ("cohort-counts", chosen.id, chosen.version, date, scope)
-    rows, provenance = ctx.state.answers.get(key, make)
+    run = scoped.cohort_run(ctx, _cohort(cohort_id), on(at))
+    rows = scoped.cohort_counts(ctx, run)
     return page(request, rows, fmt=fmt, limit=limit, offset=offset, name=f"{cohort_id}-counts",
-                meta={"provenance": provenance})  # fmt: skip
+                meta={"provenance": run.provenance})  # fmt: skip
 
 
 @router.get(
@@ -121,7 +101,7 @@ def cohort_patients(
         if code is not None and not scope.holds(code.upper()):
             ctx.audit(reason=reason, outcome="denied")
             raise forbidden(f"{code.upper()} is outside your scope ({ctx.principal.org_code})")
-    run = _run(ctx, chosen, date)
+    run = scoped.cohort_run(ctx, chosen, date)
     rows = scope.patients(run.records())
     if pcn:
         rows = [r for r in rows if r["pcn_code"] == pcn.upper()]

@@ -7,11 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from neighbourhood.api.context import Context, Ctx, Reason
+from neighbourhood.api import scoped
+from neighbourhood.api.context import Ctx, Reason
 from neighbourhood.api.problems import forbidden, not_found
 from neighbourhood.api.responses import FormatQuery, LimitQuery, OffsetQuery, page
-from neighbourhood.api.scope import publishable
-from neighbourhood.disclosure import INDICATOR_COUNTS, INDICATOR_DEPENDENT, INDICATOR_SUMS
 from neighbourhood.indicators import IndicatorResult, indicators_of, measure_year
 from neighbourhood.indicators import shipped_definitions as shipped_indicators
 
@@ -23,14 +22,6 @@ def _year(year: str) -> dict:
         return indicators_of(year)
     except (KeyError, ValueError) as error:
         raise not_found(str(error.args[0] if error.args else error)) from None
-
-
-def _results(ctx: Context, year: str) -> list[IndicatorResult]:
-    def make():
-        with ctx.engine() as engine:
-            return measure_year(engine, year)
-
-    return ctx.state.cache.get(("indicators", year), make)
 
 
 @router.get("", summary="Every shipped indicator: year, id, title, status, thresholds, points")
@@ -78,24 +69,8 @@ def indicator_results(
     unknown = [i for i in indicator or [] if i not in chosen]
     if unknown:
         raise not_found(f"no indicator {', '.join(unknown)} in {year}: {', '.join(chosen)}")
-    results = _results(ctx, year)
-    only = tuple(indicator or ())
-    scope = ctx.scope()
-
-    def make() -> list[dict]:
-        records = [r for result in results for r in result.records
-                   if not only or result.indicator.id in only]  # fmt: skip
-        return publishable(
-            records,
-            lambda r: scope.holds(r["practice_code"] or r["pcn_code"]),
-            count_fields=INDICATOR_COUNTS,
-            dependent=INDICATOR_DEPENDENT,
-            sums=INDICATOR_SUMS,
-            group_by=("year", "indicator", "pcn_code"),
-            is_total=lambda r: r.get("practice_code") is None,
-        )
-
-    records = ctx.state.answers.get(("indicator-results", year, only, scope), make)
+    results = scoped.indicator_results(ctx, year)
+    records = scoped.indicator_records(ctx, year, tuple(indicator or ()))
     if pcn:
         records = [r for r in records if r["pcn_code"] == pcn.upper()]
     if level:

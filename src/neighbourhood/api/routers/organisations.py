@@ -6,13 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from neighbourhood.api import scoped
 from neighbourhood.api.context import Ctx
 from neighbourhood.api.problems import not_found
 from neighbourhood.api.responses import FormatQuery, LimitQuery, OffsetQuery, document, page
 from neighbourhood.api.routers.common import AsOfQuery, on
-from neighbourhood.api.scope import publishable
 from neighbourhood.footprints import check, members, organisations, organisations_under, pcns
-from neighbourhood.overview import pcn_summary
 
 router = APIRouter(prefix="/v1", tags=["organisations and footprints"])
 
@@ -116,16 +115,6 @@ def overview_pcns(
     limit: LimitQuery = 100, offset: OffsetQuery = 0,
 ):  # fmt: skip
     date = on(as_of)
-    scope = ctx.scope(date)
-
-    def make() -> list[dict]:
-        return publishable(
-            ctx.read(pcn_summary, date),
-            lambda r: scope.holds(r["pcn_code"]),
-            count_fields=("registered_patients", "care_home_residents"),
-            dependent={"pct_65_plus": ("registered_patients",)},
-        )
-
-    rows = ctx.state.answers.get(("pcn-overview", date, scope), make)
+    rows = scoped.pcn_overview(ctx, date)
     return page(request, rows, fmt=fmt, limit=limit, offset=offset, name="pcn-overview",
                 meta={"as_of": date})  # fmt: skip

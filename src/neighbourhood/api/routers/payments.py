@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from neighbourhood.api import scoped
 from neighbourhood.api.context import Ctx
-from neighbourhood.api.problems import forbidden, not_found
 from neighbourhood.api.responses import FormatQuery, document
-from neighbourhood.payments import IncompleteEntitlementWarning
-from neighbourhood.payments.statement import statement
 
 router = APIRouter(prefix="/v1/payments", tags=["payments"])
 
@@ -29,17 +26,6 @@ def payment_statement(
     fmt: FormatQuery = None,
 ):  # fmt: skip
     code = pcn.upper()
-    if not ctx.scope().holds(code):
-        raise forbidden(f"{code} is outside your scope ({ctx.principal.org_code})")
-
-    def make():
-        with ctx.engine() as engine, warnings.catch_warnings():
-            warnings.simplefilter("ignore", IncompleteEntitlementWarning)  # lines say why
-            return statement(engine, year, code)
-
-    try:
-        found = ctx.state.cache.get(("statement", year, code), make)
-    except ValueError as error:
-        raise not_found(str(error)) from None
+    found = scoped.payment_statement(ctx, year, code)
     return document(request, found.to_dict(), fmt=fmt, rows=found.records(),
                     name=f"statement-{year}-{code}")  # fmt: skip

@@ -179,19 +179,7 @@ def pcn_report(
     sections.append(waits_section(con, providers, end, publishable))
     sections.append(payments_section(engine, pcn_code, end, iif_rows, publishable))
 
-    synthetic = _synthetic(con)
-    return Report(
-        kind="pcn",
-        org_code=pcn_code,
-        org_name=org["name"] or "",
-        month=month,
-        made_at=made_at,
-        sections=tuple(sections),
-        notes=tuple(_report_notes(publishable, synthetic, end, made_at)),
-        sources=_sources(year, end),
-        publishable=publishable,
-        synthetic=synthetic,
-    )
+    return _report(con, "pcn", org, month, made_at, sections, year, publishable)
 
 
 def icb_report(
@@ -221,10 +209,15 @@ def icb_report(
     sections.append(waits_section(con, providers, end, publishable))
     sections += discharge_sections(con, month, publishable)
     sections += alignment_sections(con, icb_code, end)
+    return _report(con, "icb", org, month, made_at, sections, year, publishable)
+
+
+def _report(con, kind, org, month, made_at, sections, year, publishable) -> Report:
+    end = month_end(month)
     synthetic = _synthetic(con)
     return Report(
-        kind="icb",
-        org_code=icb_code,
+        kind=kind,
+        org_code=org["org_code"],
         org_name=org["name"] or "",
         month=month,
         made_at=made_at,

@@ -45,16 +45,9 @@ IIF_PCN_COLUMNS = (
     Column("pounds", "Pounds", "pounds"),
 )
 IIF_ICB_COLUMNS = (
-    Column("indicator", "Indicator"),
+    IIF_PCN_COLUMNS[0],
     Column("pcn_code", "PCN"),
-    Column("status", "Definition"),
-    Column("denominator", "Denominator", "count"),
-    Column("numerator", "Numerator", "count"),
-    Column("achievement", "Achievement (%)", "percent"),
-    Column("lower_threshold", "Lower threshold (%)", "percent"),
-    Column("upper_threshold", "Upper threshold (%)", "percent"),
-    Column("points", "Points", "number"),
-    Column("pounds", "Pounds", "pounds"),
+    *(c for c in IIF_PCN_COLUMNS[3:] if c.key not in ("eligible", "declined", "unsuitable")),
 )
 
 

@@ -1,7 +1,7 @@
 """The REST API under a dashboard's load: concurrent clients against a real server process.
 
     .venv/bin/python benchmarks/bench_api.py [--db neighbourhood.duckdb] [--clients 50] \
-        [--seconds 20] [--warmup 5] [--workers 1] [--pause 0]
+        [--seconds 20] [--warmup 5] [--workers 1] [--http auto] [--loop auto] [--pause 0]
 
 The store is the demo store (`make demo`: one real ICB, 200,000 synthetic patients) or the
 one given by --db. The server is uvicorn in its own process, on 127.0.0.1 and a free port,
@@ -102,7 +102,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(db: Path, scratch: Path, secret: str, port: int, workers: int):
+def start_server(db: Path, scratch: Path, secret: str, port: int, args: argparse.Namespace):
     config = scratch / "api.yaml"
     config.write_text(f"audit_log: {scratch / 'audit.sqlite'}\n")
     env = os.environ | {
@@ -114,8 +114,8 @@ def start_server(db: Path, scratch: Path, secret: str, port: int, workers: int):
     log = (scratch / "server.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "bench_api:app", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers), "--no-access-log",
-         "--log-level", "warning"],
+         "--port", str(port), "--workers", str(args.workers), "--http", args.http,
+         "--loop", args.loop, "--no-access-log", "--log-level", "warning"],
         env=env, cwd=scratch, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -329,6 +329,10 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=0.0,
                         help="mean seconds between a client's requests (exponential)")  # fmt: skip
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--http", choices=("auto", "h11", "httptools"), default="auto",
+                        help="uvicorn's HTTP parser (auto: httptools when installed)")  # fmt: skip
+    parser.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto",
+                        help="uvicorn's event loop (auto: uvloop when installed)")  # fmt: skip
     parser.add_argument("--client", choices=tuple(CLIENTS), default="raw",
                         help="the load generator's HTTP client")  # fmt: skip
     args = parser.parse_args()
@@ -342,11 +346,12 @@ def main() -> None:
     print(f"store {args.db} ({args.db.stat().st_size / 2**20:,.0f} MiB): "
           + ", ".join(f"{t} {n:,}" for t, n in counts.items()))  # fmt: skip
     print(f"PCN {pcn}, date {args.at}; {args.clients} clients ({args.client}), pause "
-          f"{args.pause:g} s, {args.workers} uvicorn worker(s), {os.cpu_count()} CPUs; warm-up "
+          f"{args.pause:g} s, {args.workers} uvicorn worker(s) (http {args.http}, loop "
+          f"{args.loop}), {os.cpu_count()} CPUs; warm-up "
           f"{args.warmup:g} s, phases {args.seconds:g} s\n")  # fmt: skip
     scratch = Path(tempfile.mkdtemp(prefix="bench-api-"))
     port = free_port()
-    server = start_server(args.db, scratch, secret, port, args.workers)
+    server = start_server(args.db, scratch, secret, port, args)
     try:
         cold = Phase()
         asyncio.run(each_once(port, token, requests, cold))

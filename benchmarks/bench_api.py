@@ -8,6 +8,10 @@ one given by --db. The server is uvicorn in its own process, on 127.0.0.1 and a 
 running `create_app(ApiSettings.load(db))` (the factory `app` below) with a random JWT key
 (NEIGHBOURHOOD_API_SECRET), an audit log in a scratch folder and no access log; the clients
 send a token minted for the store's first PCN (role `pcn`), as that PCN's dashboard would.
+uvicorn's HTTP parser and event loop are --http and --loop (`auto`: httptools and uvloop
+when installed; `--http h11 --loop asyncio` is the pure-Python stack). Each worker keeps its
+own caches and the cold requests below reach only one of them: with --workers 2, give the
+others time to fill theirs (--warmup 40 on the demo store).
 
 Each client is one keep-alive connection (`Connection`, or `httpx.AsyncClient` with
 --client httpx), all in one asyncio loop in this process. Each loops over the dashboard's

@@ -173,7 +173,11 @@ def _state(request: Request) -> AppState:
     return request.app.state.neighbourhood
 
 
-def context(
+# `context` and `reason` are coroutines, though they never wait: FastAPI runs a plain function
+# dependency in its thread pool, and that hop costs more than their work (a JWT check).
+
+
+async def context(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     api_key: Annotated[str | None, Depends(_api_key)],
@@ -189,7 +193,7 @@ def context(
 Ctx = Annotated[Context, Depends(context)]
 
 
-def reason(
+async def reason(
     query: Annotated[
         str | None,
         Query(

@@ -39,3 +39,23 @@ def test_serve_without_the_frontend_files_says_how_to_get_them(monkeypatch, tmp_
     result = CliRunner().invoke(app, ["--db", str(store()), "serve"])
     assert result.exit_code == 2
     assert "nhsuk-frontend.min.css" in result.output and "npm ci --prefix frontend" in result.output
+
+
+def test_several_workers_each_build_the_site_from_the_environment(monkeypatch):
+    started = {}
+    monkeypatch.setattr("uvicorn.run", lambda target, **kw: started.update(target=target, **kw))
+    for name in ("NEIGHBOURHOOD_API_SECRET", "NEIGHBOURHOOD_API_CONFIG", "NEIGHBOURHOOD_DB"):
+        monkeypatch.delenv(name, raising=False)
+    result = CliRunner().invoke(
+        app, ["--db", str(store()), "serve", "--workers", "2", "--demo-user"]
+    )
+    assert result.exit_code == 0, result.output
+    assert started["target"] == "neighbourhood.web.site:from_environment"
+    assert started["factory"] is True and started["workers"] == 2
+    printed = next(w for w in result.output.split() if w.count(".") == 2 and len(w) > 100)
+
+    from neighbourhood.web.site import from_environment
+
+    worker = TestClient(from_environment())  # as a worker process would, from its environment
+    signed_in = worker.post("/sign-in", data={"token": printed}, follow_redirects=False)
+    assert signed_in.status_code == 303 and "neighbourhood_session" in signed_in.cookies

@@ -4,6 +4,7 @@ NHS.UK frontend's files, all from this server (nothing from a CDN, so it works o
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -95,6 +96,15 @@ def _status_and_detail(error: Exception) -> tuple[int, str]:
             error.detail
         )
     return 500, "The server failed to answer; the error is logged."
+
+
+DB_ENV = "NEIGHBOURHOOD_DB"
+
+
+def from_environment() -> FastAPI:
+    """The site for each of several worker processes (`uvicorn --factory`): the store from
+    $NEIGHBOURHOOD_DB, the API settings from their own environment variables."""
+    return create_site(ApiSettings.load(Path(os.environ[DB_ENV])), warm_on_start=True)
 
 
 @asynccontextmanager

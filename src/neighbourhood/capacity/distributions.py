@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -91,15 +92,34 @@ class Exponential(Distribution):
 
 
 @dataclass(frozen=True)
-class Lognormal(Distribution):
-    """Given by its own mean and standard deviation (not those of its logarithm)."""
+class _MeanSd(Distribution):
+    """Given by its mean and standard deviation; `kind` names it in messages."""
 
     mean_value: float
     sd: float
+    kind: ClassVar[str]
 
     def __post_init__(self) -> None:
-        _positive("lognormal mean", self.mean_value)
-        _positive("lognormal sd", self.sd)
+        _positive(f"{self.kind} mean", self.mean_value)
+        _positive(f"{self.kind} sd", self.sd)
+
+    @property
+    def mean(self) -> float:
+        return float(self.mean_value)
+
+    @property
+    def variance(self) -> float:
+        return float(self.sd) ** 2
+
+    def describe(self) -> str:
+        return f"{self.kind}, mean {self.mean_value:g}, sd {self.sd:g}"
+
+
+@dataclass(frozen=True)
+class Lognormal(_MeanSd):
+    """Given by its own mean and standard deviation (not those of its logarithm)."""
+
+    kind = "lognormal"
 
     def _log_params(self) -> tuple[float, float]:
         sigma2 = math.log1p((self.sd / self.mean_value) ** 2)
@@ -109,43 +129,16 @@ class Lognormal(Distribution):
         mu, sigma = self._log_params()
         return rng.lognormal(mu, sigma, size)
 
-    @property
-    def mean(self) -> float:
-        return float(self.mean_value)
-
-    @property
-    def variance(self) -> float:
-        return float(self.sd) ** 2
-
-    def describe(self) -> str:
-        return f"lognormal, mean {self.mean_value:g}, sd {self.sd:g}"
-
 
 @dataclass(frozen=True)
-class Gamma(Distribution):
+class Gamma(_MeanSd):
     """Given by its mean and standard deviation."""
 
-    mean_value: float
-    sd: float
-
-    def __post_init__(self) -> None:
-        _positive("gamma mean", self.mean_value)
-        _positive("gamma sd", self.sd)
+    kind = "gamma"
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         shape = (self.mean_value / self.sd) ** 2
         return rng.gamma(shape, self.mean_value / shape, size)
-
-    @property
-    def mean(self) -> float:
-        return float(self.mean_value)
-
-    @property
-    def variance(self) -> float:
-        return float(self.sd) ** 2
-
-    def describe(self) -> str:
-        return f"gamma, mean {self.mean_value:g}, sd {self.sd:g}"
 
 
 @dataclass(frozen=True)

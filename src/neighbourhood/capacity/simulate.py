@@ -441,9 +441,8 @@ class SimulationResult:
     def meets_target(self, confidence: float | None = None) -> bool:
         """The one-sided lower confidence bound of the share within target reaches the target
         share (at `confidence`, by default the result's own)."""
-        e = self.summary()["within_target"]
         level = self.confidence if confidence is None else confidence
-        low = Estimate(e.mean, e.low, e.high, e.sd, e.n, level).one_sided_low()
+        low = estimate([m["within_target"] for m in self.metrics], level).one_sided_low()
         return bool(low >= self.scenario.target.share)
 
     def records(self) -> Iterator[dict[str, Any]]:

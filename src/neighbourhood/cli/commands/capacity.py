@@ -50,10 +50,14 @@ DaysOption = Annotated[
 ]
 
 
+def _fail(settings: Settings, message: str) -> typer.Exit:
+    settings.errors.print(f"[red]error:[/red] {message}")
+    return typer.Exit(2)
+
+
 def _scenario(settings: Settings, path: Path, days: int | None) -> Scenario:
     if not path.is_file():
-        settings.errors.print(f"[red]error:[/red] no scenario file {path}")
-        raise typer.Exit(2)
+        raise _fail(settings, f"no scenario file {path}")
     try:
         scenario = read_scenario(path)
     except ScenarioError as error:
@@ -120,17 +124,13 @@ def simulate_command(
         if fmt is OutputFormat.table:
             settings.console.print(f"arrivals: {fitted.describe()}")
     elif any(x is not None for x in (team, provider, icb, cohort, cohort_patients)):
-        settings.errors.print(
-            "[red]error:[/red] --team, --provider, --icb and --cohort need --from-history"
-        )
-        raise typer.Exit(2)
+        raise _fail(settings, "--team, --provider, --icb and --cohort need --from-history")
     try:
         result = replicate(
             scenario, replications, np.random.default_rng(seed), keep=records is not None
         )
     except ValueError as error:
-        settings.errors.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(2) from error
+        raise _fail(settings, str(error)) from error
     if records is not None:
         with records.open("w", newline="", encoding="utf-8") as handle:
             rows = result.records()
@@ -139,7 +139,7 @@ def simulate_command(
             writer.writeheader()
             writer.writerow(first)
             writer.writerows(rows)
-    rows = [{k: _number(v) for k, v in r.items()} for r in result.summary_rows()]
+    rows = [_float_row(r, fmt) for r in result.summary_rows()]  # shares need .4g in a table
     met = result.meets_target()
     if fmt is OutputFormat.json:
         payload = {
@@ -158,8 +158,6 @@ def simulate_command(
         return
     for row in rows:
         row["what"] = METRICS.get(row["metric"], "share within target for this priority")
-        if fmt is OutputFormat.table:  # shares need more than the table's one decimal
-            row |= {k: f"{v:.4g}" for k, v in row.items() if isinstance(v, float)}
     render_rows(rows, fmt, title=scenario.title, console=settings.console)
     if fmt is OutputFormat.table:
         verdict = "met" if met else "not met"
@@ -196,8 +194,7 @@ def staff_command(
         try:
             plot(plan, plot_path)
         except RuntimeError as error:
-            settings.errors.print(f"[red]error:[/red] {error}")
-            raise typer.Exit(2) from error
+            raise _fail(settings, str(error)) from error
     best = None if plan.best is None else dict(zip(plan.labels, plan.best, strict=True))
     curve = [{k: _number(v) for k, v in r.items()} for r in plan.rows()]
     if fmt is OutputFormat.json:
@@ -237,19 +234,15 @@ def _fit(
     """Arrivals fitted from the store given by --db (see `capacity.history`)."""
     chosen = [(lv, c) for lv, c in (("team", team), ("provider", provider), ("icb", icb)) if c]
     if len(chosen) > 1:
-        settings.errors.print("[red]error:[/red] give one of --team, --provider and --icb")
-        raise typer.Exit(2)
+        raise _fail(settings, "give one of --team, --provider and --icb")
     level, code = chosen[0] if chosen else (None, None)
     if cohort_patients is not None and cohort is None:
-        settings.errors.print("[red]error:[/red] --cohort-patients needs --cohort")
-        raise typer.Exit(2)
+        raise _fail(settings, "--cohort-patients needs --cohort")
     if cohort is not None and cohort not in history.COHORT_MEASURES:
         known = ", ".join(history.COHORT_MEASURES)
-        settings.errors.print(f"[red]error:[/red] no cohort measure {cohort!r}: use {known}")
-        raise typer.Exit(2)
+        raise _fail(settings, f"no cohort measure {cohort!r}: use {known}")
     if not settings.db.exists():
-        settings.errors.print(f"[red]error:[/red] no store at {settings.db}")
-        raise typer.Exit(2)
+        raise _fail(settings, f"no store at {settings.db}")
     from neighbourhood.store import connect
 
     con = connect(settings.db, read_only=True)
@@ -263,8 +256,7 @@ def _fit(
                 count = history.cohort_count(engine, measure, fitted.last_day, fitted.teams, con)
             fitted = fitted.scaled_to(measure.label, count, cohort_patients)
     except ValueError as error:
-        settings.errors.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(2) from error
+        raise _fail(settings, str(error)) from error
     finally:
         con.close()
     return fitted
@@ -323,14 +315,13 @@ def waits_command(
     try:
         wl = waiting_list.WaitingList(demand, capacity, queue, target_wait, factor)
     except ValueError as error:
-        settings.errors.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(2) from error
+        raise _fail(settings, str(error)) from error
     relief = wl.relief_capacity(time_to_target)
     extras = list(extra) if extra else [0.0, max(relief - capacity, 0.0)]
     results = waiting_list.clearing(
         wl, extras, np.random.default_rng(seed), weeks=weeks, replications=replications
     )
-    rows = [r.row() for r in results]
+    rows = [_float_row(r.row(), fmt) for r in results]
     if fmt is OutputFormat.json:
         payload = {
             "demand": demand,
@@ -345,7 +336,7 @@ def waits_command(
             "weeks": weeks,
             "replications": replications,
             "seed": seed,
-            "results": [{k: _number(v) for k, v in r.items()} for r in rows],
+            "results": rows,
         }
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return
@@ -353,7 +344,7 @@ def waits_command(
         f"waiting list: {demand:g} a week added, {capacity:g} seen, {queue:g} waiting; "
         f"target queue {wl.target_queue:.0f} (wait {target_wait:g} weeks / factor {factor:.2f})"
     )
-    render_rows([_float_row(r, fmt) for r in rows], fmt, title=title, console=settings.console)
+    render_rows(rows, fmt, title=title, console=settings.console)
     if fmt is OutputFormat.table:
         settings.console.print(
             f"relief capacity to reach the target queue in {time_to_target:g} weeks: "
@@ -409,8 +400,7 @@ def intermediate_care_command(
             "intermediate care", tuple(pathways), days, warm_up_days
         )
     except ValueError as error:
-        settings.errors.print(f"[red]error:[/red] {error} (give --p1-per-day or --p2-per-day)")
-        raise typer.Exit(2) from error
+        raise _fail(settings, f"{error} (give --p1-per-day or --p2-per-day)") from error
     extra = {k: v for k, v in (("P1", extra_p1), ("P2", extra_p2)) if v and k in
              {p.name for p in pathways}}  # fmt: skip
     result = intermediate_care.replicate(

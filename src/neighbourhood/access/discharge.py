@@ -25,10 +25,11 @@ Definitions and sources (shared domain notes, community standards section 3):
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import duckdb
+
+from neighbourhood.months import month_end, parse_month
 
 __all__ = [
     "EXPECTED_PATHWAY_SHARES",
@@ -36,6 +37,7 @@ __all__ = [
     "delay_summary",
     "discharge_headlines",
     "discharge_month",
+    "discharge_report",
     "pathway_mix",
 ]
 
@@ -61,11 +63,8 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> l
 
 
 def _bounds(month: str) -> tuple[dt.date, dt.date]:
-    if not re.fullmatch(r"\d{4}-\d{2}", month):
-        raise ValueError(f"{month!r} is not a month in the form YYYY-MM")
-    first = dt.date.fromisoformat(f"{month}-01")
-    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return first, following - dt.timedelta(days=1)
+    first = parse_month(month)  # MonthError, a ValueError, when not YYYY-MM
+    return first, month_end(first)
 
 
 def discharge_month(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None) -> str | None:
@@ -79,13 +78,14 @@ def discharge_month(con: duckdb.DuckDBPyConnection, as_of: dt.date | None = None
     return None if latest is None else latest.strftime("%Y-%m")
 
 
-def _data_end(con: duckdb.DuckDBPyConnection) -> dt.date | None:
-    """The last date the spells speak for: their latest admission, DRD or discharge."""
-    (end,) = con.execute(
-        """SELECT greatest(max(admission_date), max(discharge_ready_date), max(discharge_date))
+def _data_span(con: duckdb.DuckDBPyConnection) -> tuple[dt.date | None, dt.date | None]:
+    """The dates the spells speak for: their earliest admission to their latest admission,
+    DRD or discharge."""
+    return con.execute(
+        """SELECT min(admission_date),
+                  greatest(max(admission_date), max(discharge_ready_date), max(discharge_date))
            FROM hospital_spells"""
     ).fetchone()
-    return end
 
 
 _DAILY = """
@@ -113,10 +113,9 @@ def daily_not_meeting_criteria(con: duckdb.DuckDBPyConnection, month: str) -> li
     rolling_7_day_average (None until 7 days are known: the first day counted is the store's
     earliest admission)."""
     first, last = _bounds(month)
-    end = _data_end(con)
+    start_of_data, end = _data_span(con)
     if end is None:
         return []
-    (start_of_data,) = con.execute("SELECT min(admission_date) FROM hospital_spells").fetchone()
     last = min(last, end)
     start = max(first - dt.timedelta(days=6), start_of_data)
     if last < first:
@@ -139,6 +138,10 @@ def delay_summary(con: duckdb.DuckDBPyConnection, month: str) -> Row:
     delayed (a day or more), the mean, median and 90th centile delay in days (spells with a
     DRD), the delay days of these discharges; and the bed-days lost in the month (every
     patient's days past the DRD within the month, discharged or not)."""
+    return _delay_summary(con, month, daily_not_meeting_criteria(con, month))
+
+
+def _delay_summary(con: duckdb.DuckDBPyConnection, month: str, daily: list[Row]) -> Row:
     first, last = _bounds(month)
     row = _rows(
         con,
@@ -158,7 +161,6 @@ def delay_summary(con: duckdb.DuckDBPyConnection, month: str) -> Row:
            WHERE discharge_date BETWEEN $first AND $last""",
         {"first": first, "last": last},
     )[0]
-    daily = daily_not_meeting_criteria(con, month)
     return {
         "month": month,
         **row,
@@ -211,6 +213,22 @@ def pathway_mix(con: duckdb.DuckDBPyConnection, month: str) -> list[Row]:
             }
         )
     return out
+
+
+def discharge_report(con: duckdb.DuckDBPyConnection, month: str | None = None) -> Row | None:
+    """The month's (by default the latest discharge's) delay summary, pathway mix and daily
+    count, as `neighbourhood access discharge` prints them; None when there are no discharges."""
+    month = month or discharge_month(con)
+    if month is None:
+        return None
+    daily = daily_not_meeting_criteria(con, month)
+    return {
+        "month": month,
+        "summary": [_delay_summary(con, month, daily)],
+        "pathway_mix": pathway_mix(con, month),
+        "pathway_shares_source": PATHWAY_SOURCE,
+        "not_meeting_criteria_to_reside": daily,
+    }
 
 
 def discharge_headlines(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[Row]:

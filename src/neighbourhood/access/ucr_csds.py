@@ -30,6 +30,7 @@ Codes (NHS Data Model and Dictionary, see ucr-clocks.md):
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
@@ -52,7 +53,7 @@ from neighbourhood.reference.common import (
 )
 from neighbourhood.store.model import load_data_model
 
-__all__ = ["COLUMNS", "load_csds"]
+__all__ = ["COLUMNS", "load_csds", "read_source_codes"]
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -216,6 +217,12 @@ def _clock_of_referrals(frame: pd.DataFrame) -> dict[str, str]:
         if rid not in best or rank[code][1] < best[rid][1]:
             best[rid] = rank[code]
     return {rid: clock for rid, (clock, _) in best.items()}
+
+
+def read_source_codes(path: Path) -> dict[str, str]:
+    """A CSV of `code,group` rows (the caller's SOURCE OF REFERRAL codes) as code -> group."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return {row["code"].strip(): row["group"].strip() for row in csv.DictReader(handle)}
 
 
 def load_csds(

@@ -39,6 +39,7 @@ import duckdb
 
 from neighbourhood.access.ucr_clocks import clocks_sql, local
 from neighbourhood.access.ucr_settings import TARGET_PERCENT, UcrSettings
+from neighbourhood.months import add_months
 
 __all__ = [
     "COUNT_COLUMNS",
@@ -47,7 +48,6 @@ __all__ = [
     "SOURCE_GROUPS",
     "kpis",
     "kpis_sql",
-    "month_range",
 ]
 
 LEVELS = ("team", "provider", "icb", "region", "england")
@@ -101,15 +101,6 @@ KPI_COLUMNS = (
 )
 
 
-def month_range(first: dt.date, last: dt.date) -> list[dt.date]:
-    """First days of the months from `first`'s to `last`'s, both included."""
-    months, month = [], first.replace(day=1)
-    while month <= last:
-        months.append(month)
-        month = (month + dt.timedelta(days=32)).replace(day=1)
-    return months
-
-
 def _utc_midnight(day: dt.date) -> str:
     """The UTC instant of midnight at the start of `day` in Europe/London, as SQL text."""
     wall = dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo("Europe/London"))
@@ -128,7 +119,7 @@ def kpis_sql(
 ) -> str:
     """All levels, every month from `first_month` to `last_month` (first days), one query."""
     first, last = first_month.replace(day=1), last_month.replace(day=1)
-    after = (last + dt.timedelta(days=32)).replace(day=1)
+    after = add_months(last, 1)
     is_ucr = "(service = 'urgent_community_response' OR clock = '2_hour')"
     source_case = (
         "CASE referral_source "
@@ -320,7 +311,7 @@ def kpis(
 def demo_headlines(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[dict]:
     """England's UCR and reablement figures for the last whole month before `as_of`, as
     `overview.headline_figures` rows (figure, value, rule), for `neighbourhood demo`."""
-    month = (as_of.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    month = add_months(as_of.replace(day=1), -1)
     moment = dt.datetime.combine(as_of, dt.time(), tzinfo=dt.UTC)
     rows = kpis(con, month, levels=["england"], as_of=moment)
     if not rows:

@@ -33,6 +33,7 @@ __all__ = [
     "queue_measures",
     "trend",
     "waiting_list_headlines",
+    "waiting_list_report",
 ]
 
 Row = dict[str, Any]
@@ -278,6 +279,29 @@ def local_vs_published(con: duckdb.DuckDBPyConnection, *, provider: str) -> list
             }
         )
     return out
+
+
+def waiting_list_report(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    provider: str | None = None,
+    target: QueueTarget | None = None,
+) -> Row:
+    """Every local figure above, as `neighbourhood access waits` prints them; the local
+    figures beside the published ones only for one provider."""
+    target = target or QueueTarget()
+    report: Row = {
+        "latest_snapshot": latest_snapshot(con, provider=provider),
+        "trend": trend(con, provider=provider),
+        "cyp_over_52_weeks": cyp_over_52_weeks(con, provider=provider),
+        "cyp_over_52_weeks_source": CYP_LONG_WAIT_SOURCE,
+        "queue_measures": queue_measures(con, provider=provider, target=target),
+        "queue_target": repr(target),
+        "queue_method": QUEUE_METHOD_SOURCE,
+    }
+    if provider:
+        report["local_vs_published"] = local_vs_published(con, provider=provider)
+    return report
 
 
 def waiting_list_headlines(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> list[Row]:

@@ -33,6 +33,7 @@ __all__ = [
     "PublishedCheck",
     "check_published_totals",
     "published_month",
+    "published_organisation",
     "published_parents",
     "published_totals",
     "published_waits",
@@ -394,3 +395,42 @@ def check_published_totals() -> PublishedCheck:
         reason="every figure of these providers is zero, so they fit under any ICB",
     )
     return PublishedCheck(rows=rows)
+
+
+def published_organisation(code: str | None = None) -> dict:
+    """The published figures of one organisation (England when code is None), wide by band,
+    and what the workbook's totals check found. LookupError when the workbook has no such
+    organisation."""
+    bands, totals = published_waits(), published_totals()
+    if code is None:
+        pick = bands["level"] == "england"
+        pick_total = totals["level"] == "england"
+    else:
+        pick, pick_total = bands["org_code"] == code, totals["org_code"] == code
+    if not pick_total.any():
+        raise LookupError(f"no organisation {code!r} in the published workbook")
+    wide = bands[pick].pivot_table(
+        index=["service_line", "age_group"], columns="weeks_waited_band", values="patients"
+    )
+    total = totals[pick_total].set_index(["service_line", "age_group"])["patients"]
+    first = totals[pick_total].iloc[0]
+    rows = []
+    for (line, age_group), value in total.sort_index().items():
+        row = {"service_line": line, "age_group": age_group, "total": int(value)}
+        for band in BANDS:
+            cell = wide[band].get((line, age_group)) if band in wide.columns else None
+            row[band] = None if cell is None or cell != cell else int(cell)
+        rows.append(row)
+    check = check_published_totals()
+    return {
+        "data": "NHS England, Community Health Services Waiting Times (CHS SitRep), published",
+        "month": published_month(),
+        "organisation": first["org_name"],
+        "level": first["level"],
+        "code": code or "",
+        "icb_code": first["icb_code"],
+        "region_code": first["region_code"],
+        "waiting_by_band": rows,
+        "totals_check_unexplained": len(check.failures),
+        "totals_check_differences": [r for r in check.rows if r["difference"] != 0],
+    }

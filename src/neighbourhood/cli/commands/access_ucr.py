@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from neighbourhood.access.ucr_csds import load_csds
+from neighbourhood.access.ucr_csds import load_csds, read_source_codes
 from neighbourhood.access.ucr_export import DISCLOSURE, published_rows, to_csv
 from neighbourhood.access.ucr_kpis import LEVELS, kpis
 from neighbourhood.access.ucr_settings import UcrSettings
@@ -22,13 +21,7 @@ from neighbourhood.cli.render import OutputFormat, render_document, render_rows
 from neighbourhood.records import LoadError
 from neighbourhood.store import connect
 
-
-class Level(StrEnum):
-    team = "team"
-    provider = "provider"
-    icb = "icb"
-    region = "region"
-    england = "england"
+Level = StrEnum("Level", [(level, level) for level in LEVELS])
 
 
 SHOWN = (  # the table view; json and csv give every column
@@ -137,10 +130,7 @@ def ucr_load_command(
 ) -> None:
     """Load CSDS-shaped extracts into the store, all or nothing; bad rows to quarantine."""
     settings: Settings = ctx.obj
-    codes: dict[str, str] = {}
-    if source_codes is not None:
-        with source_codes.open(encoding="utf-8-sig", newline="") as handle:
-            codes = {row["code"].strip(): row["group"].strip() for row in csv.DictReader(handle)}
+    codes = read_source_codes(source_codes) if source_codes is not None else {}
     con = connect(settings.db)
     try:
         report = load_csds(con, paths, source_codes=codes)

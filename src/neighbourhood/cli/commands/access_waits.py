@@ -10,13 +10,7 @@ import typer
 
 from neighbourhood.access import discharge as dis
 from neighbourhood.access import waits
-from neighbourhood.access.waits_published import (
-    BANDS,
-    check_published_totals,
-    published_month,
-    published_totals,
-    published_waits,
-)
+from neighbourhood.access.waits_published import published_organisation
 from neighbourhood.cli.app import Settings
 from neighbourhood.cli.commands.access import access_app
 from neighbourhood.cli.options import FormatOption
@@ -30,44 +24,6 @@ def _open(settings: Settings):
     except FileNotFoundError as error:
         settings.errors.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from error
-
-
-def _published(code: str | None) -> dict:
-    """The published figures of one organisation (England when code is None), wide by band,
-    and what the workbook's totals check found."""
-    bands, totals = published_waits(), published_totals()
-    if code is None:
-        pick = bands["level"] == "england"
-        pick_total = totals["level"] == "england"
-    else:
-        pick, pick_total = bands["org_code"] == code, totals["org_code"] == code
-    if not pick_total.any():
-        raise typer.BadParameter(f"no organisation {code!r} in the published workbook")
-    wide = bands[pick].pivot_table(
-        index=["service_line", "age_group"], columns="weeks_waited_band", values="patients"
-    )
-    total = totals[pick_total].set_index(["service_line", "age_group"])["patients"]
-    first = totals[pick_total].iloc[0]
-    rows = []
-    for (line, age_group), value in total.sort_index().items():
-        row = {"service_line": line, "age_group": age_group, "total": int(value)}
-        for band in BANDS:
-            cell = wide[band].get((line, age_group)) if band in wide.columns else None
-            row[band] = None if cell is None or cell != cell else int(cell)
-        rows.append(row)
-    check = check_published_totals()
-    return {
-        "data": "NHS England, Community Health Services Waiting Times (CHS SitRep), published",
-        "month": published_month(),
-        "organisation": first["org_name"],
-        "level": first["level"],
-        "code": code or "",
-        "icb_code": first["icb_code"],
-        "region_code": first["region_code"],
-        "waiting_by_band": rows,
-        "totals_check_unexplained": len(check.failures),
-        "totals_check_differences": [r for r in check.rows if r["difference"] != 0],
-    }
 
 
 @access_app.command("waits")
@@ -104,22 +60,16 @@ def waits_command(
     settings: Settings = ctx.obj
     code = provider.upper() if provider else None
     if published:
-        render_document(_published(code), fmt, console=settings.console)
+        try:
+            document = published_organisation(code)
+        except LookupError as error:
+            raise typer.BadParameter(str(error)) from None
+        render_document(document, fmt, console=settings.console)
         return
     target = waits.QueueTarget(target_weeks, achievement, relief_weeks)
     con = _open(settings)
     try:
-        document = {
-            "latest_snapshot": waits.latest_snapshot(con, provider=code),
-            "trend": waits.trend(con, provider=code),
-            "cyp_over_52_weeks": waits.cyp_over_52_weeks(con, provider=code),
-            "cyp_over_52_weeks_source": waits.CYP_LONG_WAIT_SOURCE,
-            "queue_measures": waits.queue_measures(con, provider=code, target=target),
-            "queue_target": repr(target),
-            "queue_method": waits.QUEUE_METHOD_SOURCE,
-        }
-        if code:
-            document["local_vs_published"] = waits.local_vs_published(con, provider=code)
+        document = waits.waiting_list_report(con, provider=code, target=target)
     finally:
         con.close()
     if not document["latest_snapshot"]:
@@ -149,17 +99,12 @@ def discharge_command(
         )
     con = _open(settings)
     try:
-        month = month or dis.discharge_month(con)
-        if month is None:
-            settings.errors.print("[yellow]note:[/yellow] no discharges in the store")
-            raise typer.Exit(0)
-        document = {
-            "month": month,
-            "summary": [dis.delay_summary(con, month)],
-            "pathway_mix": dis.pathway_mix(con, month),
-            "pathway_shares_source": dis.PATHWAY_SOURCE,
-            "not_meeting_criteria_to_reside": dis.daily_not_meeting_criteria(con, month),
-        }
+        document = dis.discharge_report(con, month)
+    except ValueError as error:  # a well-formed month outside the years parse_month takes
+        raise typer.BadParameter(str(error), param_hint="--month") from None
     finally:
         con.close()
+    if document is None:
+        settings.errors.print("[yellow]note:[/yellow] no discharges in the store")
+        raise typer.Exit(0)
     render_document(document, fmt, console=settings.console)

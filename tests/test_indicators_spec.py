@@ -77,11 +77,15 @@ CODE_COLUMNS = {"clinical_events": "snomed_code", "medications_issued": "dmd_cod
 TESTED: set[str] = set()
 
 
-def spec(key: str) -> Callable:
-    """Marks a test as the spec test of one shipped definition ("2021-22/VI-01")."""
+def spec(*keys: str) -> Callable:
+    """Marks a test as the spec test of shipped definitions ("2021-22/VI-01"); one test of
+    several keys is parametrized by `year` (the same rules, every date moved by whole years)."""
 
     def mark(function: Callable) -> Callable:
-        TESTED.add(key)
+        TESTED.update(keys)
+        if len(keys) > 1:
+            years = [key.split("/")[0] for key in keys]
+            return pytest.mark.parametrize("year", years)(function)
         return function
 
     return mark
@@ -564,45 +568,47 @@ def test_2020_21_sp_ref(store):
 # ---- 2021-22 ----------------------------------------------------------------------------
 
 
-@spec("2021-22/EHCH-01")
-def test_2021_22_ehch_01(store):
+@spec("2021-22/EHCH-01", "2022-23/EHCH-01")
+def test_ehch_01(store, year):
+    start = int(year[:4])  # the period is 1 April start to 31 March end
+    end = start + 1
     result = measure(
         store,
-        "2021-22/EHCH-01",
-        """
-        patient_id     | birth_month | sex    | date_of_death | practice
-        e_18           | 2004-03-01  | female |               | A81001  # 18 on 31 March 2022
-        e_17           | 2004-04-01  | male   |               | A81001  # 17: not eligible
-        e_starts_end   | 1940-01-01  | female |               | A81001
-        e_ended_end    | 1940-01-01  | male   |               | A81002
-        e_ended_before | 1940-01-01  | female |               | A81002
-        e_starts_after | 1940-01-01  | male   |               | A81002
-        e_code_after   | 1940-01-01  | female |               | A81003
-        e_code_old     | 1940-01-01  | male   |               | A81003
-        e_died         | 1940-01-01  | female | 2022-03-31    | A81003  # not alive on the end
+        f"{year}/EHCH-01",
+        f"""
+        patient_id     | birth_month       | sex    | date_of_death | practice
+        e_18           | {end - 18}-03-01  | female |               | A81001  # 18 on 31 March end
+        e_17           | {end - 18}-04-01  | male   |               | A81001  # 17: not eligible
+        e_starts_end   | 1940-01-01        | female |               | A81001
+        e_ended_end    | 1940-01-01        | male   |               | A81002
+        e_ended_before | 1940-01-01        | female |               | A81002
+        e_starts_after | 1940-01-01        | male   |               | A81002
+        e_code_after   | 1940-01-01        | female |               | A81003
+        e_code_old     | 1940-01-01        | male   |               | A81003
+        e_died         | 1940-01-01        | female | {end}-03-31   | A81003  # not alive on the end
         """,
-        care_home_residences="""
-        patient_id     | care_home_code | start_date | end_date
-        e_18           | VN1AB          | 2021-06-01 |
-        e_17           | VN1AB          | 2021-06-01 |
-        e_starts_end   | VN1AB          | 2022-03-31 |             # moved in on the last day
-        e_ended_end    | VN1AB          | 2019-01-01 | 2022-03-31  # left on the last day: in
-        e_ended_before | VN1AB          | 2019-01-01 | 2022-03-30  # left the day before: out
-        e_starts_after | VN1AB          | 2022-04-01 |             # moved in the day after
-        e_code_after   | VN2CD          | 2019-01-01 |
-        e_code_old     | VN2CD          | 2019-01-01 |
-        e_died         | VN2CD          | 2019-01-01 |
+        care_home_residences=f"""
+        patient_id     | care_home_code | start_date    | end_date
+        e_18           | VN1AB          | {start}-06-01 |
+        e_17           | VN1AB          | {start}-06-01 |
+        e_starts_end   | VN1AB          | {end}-03-31   |              # moved in on the last day
+        e_ended_end    | VN1AB          | 2019-01-01    | {end}-03-31  # left on the last day: in
+        e_ended_before | VN1AB          | 2019-01-01    | {end}-03-30  # left the day before: out
+        e_starts_after | VN1AB          | {end}-04-01   |              # moved in the day after
+        e_code_after   | VN2CD          | 2019-01-01    |
+        e_code_old     | VN2CD          | 2019-01-01    |
+        e_died         | VN2CD          | 2019-01-01    |
         """,
-        clinical_events="""
-        patient_id     | event_date | snomed_code
-        e_18           | 2021-07-01 | care_home_visit
-        e_17           | 2021-07-01 | care_home_visit
-        e_starts_end   | 2022-03-31 | permanent_nursing_home_care  # coded on the last day
-        e_ended_before | 2021-07-01 | care_home_visit
-        e_starts_after | 2021-07-01 | care_home_visit
-        e_code_after   | 2022-04-01 | care_home_visit  # coded the day after: not counted
-        e_code_old     | 2010-01-01 | care_home_visit  # any date up to the end counts
-        e_died         | 2021-07-01 | care_home_visit
+        clinical_events=f"""
+        patient_id     | event_date    | snomed_code
+        e_18           | {start}-07-01 | care_home_visit
+        e_17           | {start}-07-01 | care_home_visit
+        e_starts_end   | {end}-03-31   | permanent_nursing_home_care  # coded on the last day
+        e_ended_before | {start}-07-01 | care_home_visit
+        e_starts_after | {start}-07-01 | care_home_visit
+        e_code_after   | {end}-04-01   | care_home_visit  # coded the day after: not counted
+        e_code_old     | 2010-01-01    | care_home_visit  # any date up to the end counts
+        e_died         | {start}-07-01 | care_home_visit
         """,
     )
     check(
@@ -793,31 +799,33 @@ def test_2021_22_pc_01(store):
     )
 
 
-@spec("2021-22/VI-01")
-def test_2021_22_vi_01(store):
+@spec("2021-22/VI-01", "2022-23/VI-01", "2023-24/VI-01")
+def test_vi_01(store, year):
+    start = int(year[:4])  # the period is 1 April start to 31 March end
+    end = start + 1
     result = measure(
         store,
-        "2021-22/VI-01",
-        """
-        patient_id   | birth_month | sex    | date_of_death | practice
-        v_65         | 1957-03-01  | female |               | A81001  # 65 on 31 March 2022
-        v_64         | 1957-04-01  | male   |               | A81001  # 64: not eligible
-        v_before     | 1940-01-01  | female |               | A81001
-        v_end        | 1940-01-01  | male   |               | A81002
-        v_after      | 1940-01-01  | female |               | A81002
-        v_died       | 1940-01-01  | male   | 2022-03-31    | A81003  # not alive on the end
-        v_died_after | 1940-01-01  | female | 2022-04-01    | A81003  # alive on the end
-        v_none       | 1940-01-01  | male   |               | A81003
+        f"{year}/VI-01",
+        f"""
+        patient_id   | birth_month      | sex    | date_of_death | practice
+        v_65         | {end - 65}-03-01 | female |               | A81001  # 65 on 31 March end
+        v_64         | {end - 65}-04-01 | male   |               | A81001  # 64: not eligible
+        v_before     | 1940-01-01       | female |               | A81001
+        v_end        | 1940-01-01       | male   |               | A81002
+        v_after      | 1940-01-01       | female |               | A81002
+        v_died       | 1940-01-01       | male   | {end}-03-31   | A81003  # not alive on the end
+        v_died_after | 1940-01-01       | female | {end}-04-01   | A81003  # alive on the end
+        v_none       | 1940-01-01       | male   |               | A81003
         """,
-        clinical_events="""
-        patient_id   | event_date | snomed_code
-        v_65         | 2021-09-01 | flu_vaccination_other_provider  # the first day: counted
-        v_64         | 2021-09-01 | flu_vaccination_other_provider
-        v_before     | 2021-08-31 | flu_vaccination_other_provider  # the day before: not
-        v_end        | 2022-03-31 | flu_vaccination_pharmacist      # the last day: counted
-        v_after      | 2022-04-01 | flu_vaccination_pharmacist      # the day after: not
-        v_died       | 2021-10-15 | flu_vaccination_pharmacist
-        v_died_after | 2021-10-15 | flu_vaccination_pharmacist
+        clinical_events=f"""
+        patient_id   | event_date    | snomed_code
+        v_65         | {start}-09-01 | flu_vaccination_other_provider  # the first day: counted
+        v_64         | {start}-09-01 | flu_vaccination_other_provider
+        v_before     | {start}-08-31 | flu_vaccination_other_provider  # the day before: not
+        v_end        | {end}-03-31   | flu_vaccination_pharmacist      # the last day: counted
+        v_after      | {end}-04-01   | flu_vaccination_pharmacist      # the day after: not
+        v_died       | {start}-10-15 | flu_vaccination_pharmacist
+        v_died_after | {start}-10-15 | flu_vaccination_pharmacist
         """,
     )
     check(
@@ -1053,61 +1061,6 @@ def test_2022_23_can_01(store):
     )
 
 
-@spec("2022-23/EHCH-01")
-def test_2022_23_ehch_01(store):
-    result = measure(
-        store,
-        "2022-23/EHCH-01",
-        """
-        patient_id     | birth_month | sex    | date_of_death | practice
-        e_18           | 2005-03-01  | female |               | A81001  # 18 on 31 March 2023
-        e_17           | 2005-04-01  | male   |               | A81001  # 17: not eligible
-        e_starts_end   | 1940-01-01  | female |               | A81001
-        e_ended_end    | 1940-01-01  | male   |               | A81002
-        e_ended_before | 1940-01-01  | female |               | A81002
-        e_starts_after | 1940-01-01  | male   |               | A81002
-        e_code_after   | 1940-01-01  | female |               | A81003
-        e_code_old     | 1940-01-01  | male   |               | A81003
-        e_died         | 1940-01-01  | female | 2023-03-31    | A81003  # not alive on the end
-        """,
-        care_home_residences="""
-        patient_id     | care_home_code | start_date | end_date
-        e_18           | VN1AB          | 2022-06-01 |
-        e_17           | VN1AB          | 2022-06-01 |
-        e_starts_end   | VN1AB          | 2023-03-31 |             # moved in on the last day
-        e_ended_end    | VN1AB          | 2019-01-01 | 2023-03-31  # left on the last day: in
-        e_ended_before | VN1AB          | 2019-01-01 | 2023-03-30  # left the day before: out
-        e_starts_after | VN1AB          | 2023-04-01 |             # moved in the day after
-        e_code_after   | VN2CD          | 2019-01-01 |
-        e_code_old     | VN2CD          | 2019-01-01 |
-        e_died         | VN2CD          | 2019-01-01 |
-        """,
-        clinical_events="""
-        patient_id     | event_date | snomed_code
-        e_18           | 2022-07-01 | care_home_visit
-        e_17           | 2022-07-01 | care_home_visit
-        e_starts_end   | 2023-03-31 | permanent_nursing_home_care  # coded on the last day
-        e_ended_before | 2022-07-01 | care_home_visit
-        e_starts_after | 2022-07-01 | care_home_visit
-        e_code_after   | 2023-04-01 | care_home_visit  # coded the day after: not counted
-        e_code_old     | 2010-01-01 | care_home_visit  # any date up to the end counts
-        e_died         | 2022-07-01 | care_home_visit
-        """,
-    )
-    check(
-        result,
-        eligible="e_18 e_starts_end e_ended_end e_code_after e_code_old",
-        met="e_18 e_starts_end e_code_old",
-        counts={
-            "U00001": (3, 2, 0, 0, 3, 2 / 3),
-            "A81001": (2, 2, 0, 0, 2, 2 / 2),  # e_18, e_starts_end
-            "A81002": (1, 0, 0, 0, 1, 0 / 1),  # e_ended_end: not coded
-            "U00002": (2, 1, 0, 0, 2, 1 / 2),
-            "A81003": (2, 1, 0, 0, 2, 1 / 2),  # e_code_old met, e_code_after not
-        },
-    )
-
-
 @spec("2022-23/PC-01")
 def test_2022_23_pc_01(store):
     result = measure(
@@ -1190,47 +1143,6 @@ def test_2022_23_smr_01(store):
             "A81002": (1, 0, 0, 0, 1, 0 / 1),  # m_after
             "U00002": (2, 1, 0, 0, 2, 1 / 2),
             "A81003": (2, 1, 0, 0, 2, 1 / 2),  # m_c met, m_none not
-        },
-    )
-
-
-@spec("2022-23/VI-01")
-def test_2022_23_vi_01(store):
-    result = measure(
-        store,
-        "2022-23/VI-01",
-        """
-        patient_id   | birth_month | sex    | date_of_death | practice
-        v_65         | 1958-03-01  | female |               | A81001  # 65 on 31 March 2023
-        v_64         | 1958-04-01  | male   |               | A81001  # 64: not eligible
-        v_before     | 1940-01-01  | female |               | A81001
-        v_end        | 1940-01-01  | male   |               | A81002
-        v_after      | 1940-01-01  | female |               | A81002
-        v_died       | 1940-01-01  | male   | 2023-03-31    | A81003  # not alive on the end
-        v_died_after | 1940-01-01  | female | 2023-04-01    | A81003  # alive on the end
-        v_none       | 1940-01-01  | male   |               | A81003
-        """,
-        clinical_events="""
-        patient_id   | event_date | snomed_code
-        v_65         | 2022-09-01 | flu_vaccination_other_provider  # the first day: counted
-        v_64         | 2022-09-01 | flu_vaccination_other_provider
-        v_before     | 2022-08-31 | flu_vaccination_other_provider  # the day before: not
-        v_end        | 2023-03-31 | flu_vaccination_pharmacist      # the last day: counted
-        v_after      | 2023-04-01 | flu_vaccination_pharmacist      # the day after: not
-        v_died       | 2022-10-15 | flu_vaccination_pharmacist
-        v_died_after | 2022-10-15 | flu_vaccination_pharmacist
-        """,
-    )
-    check(
-        result,
-        eligible="v_65 v_before v_end v_after v_died_after v_none",
-        met="v_65 v_end v_died_after",
-        counts={
-            "U00001": (4, 2, 0, 0, 4, 2 / 4),
-            "A81001": (2, 1, 0, 0, 2, 1 / 2),  # v_65 met, v_before not
-            "A81002": (2, 1, 0, 0, 2, 1 / 2),  # v_end met, v_after not
-            "U00002": (2, 1, 0, 0, 2, 1 / 2),
-            "A81003": (2, 1, 0, 0, 2, 1 / 2),  # v_died_after met, v_none not
         },
     )
 
@@ -1486,47 +1398,6 @@ def test_2023_24_hi_03(store):
             "A81002": (1, 0, 0, 0, 1, 0.0),  # i_code_end
             "U00002": (1, 0, 0, 0, 1, 0.0),
             "A81003": (1, 0, 0, 0, 1, 0.0),  # i_c
-        },
-    )
-
-
-@spec("2023-24/VI-01")
-def test_2023_24_vi_01(store):
-    result = measure(
-        store,
-        "2023-24/VI-01",
-        """
-        patient_id   | birth_month | sex    | date_of_death | practice
-        v_65         | 1959-03-01  | female |               | A81001  # 65 on 31 March 2024
-        v_64         | 1959-04-01  | male   |               | A81001  # 64: not eligible
-        v_before     | 1940-01-01  | female |               | A81001
-        v_end        | 1940-01-01  | male   |               | A81002
-        v_after      | 1940-01-01  | female |               | A81002
-        v_died       | 1940-01-01  | male   | 2024-03-31    | A81003  # not alive on the end
-        v_died_after | 1940-01-01  | female | 2024-04-01    | A81003  # alive on the end
-        v_none       | 1940-01-01  | male   |               | A81003
-        """,
-        clinical_events="""
-        patient_id   | event_date | snomed_code
-        v_65         | 2023-09-01 | flu_vaccination_other_provider  # the first day: counted
-        v_64         | 2023-09-01 | flu_vaccination_other_provider
-        v_before     | 2023-08-31 | flu_vaccination_other_provider  # the day before: not
-        v_end        | 2024-03-31 | flu_vaccination_pharmacist      # the last day: counted
-        v_after      | 2024-04-01 | flu_vaccination_pharmacist      # the day after: not
-        v_died       | 2023-10-15 | flu_vaccination_pharmacist
-        v_died_after | 2023-10-15 | flu_vaccination_pharmacist
-        """,
-    )
-    check(
-        result,
-        eligible="v_65 v_before v_end v_after v_died_after v_none",
-        met="v_65 v_end v_died_after",
-        counts={
-            "U00001": (4, 2, 0, 0, 4, 2 / 4),
-            "A81001": (2, 1, 0, 0, 2, 1 / 2),  # v_65 met, v_before not
-            "A81002": (2, 1, 0, 0, 2, 1 / 2),  # v_end met, v_after not
-            "U00002": (2, 1, 0, 0, 2, 1 / 2),
-            "A81003": (2, 1, 0, 0, 2, 1 / 2),  # v_died_after met, v_none not
         },
     )
 

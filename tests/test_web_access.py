@@ -24,36 +24,19 @@ from web_support import (
     pcns_served_by,
     practices_of,
     signed_in,
-    site,
+    site_fixtures,
     table,
 )
 
 H = hierarchy()
 
 
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    return tmp_path_factory.mktemp("web-access")
-
-
-@pytest.fixture(scope="module")
-def app(folder):
-    return site(folder)
+folder, app, pcn_user, icb_user = site_fixtures("web-access")
 
 
 @pytest.fixture(scope="module")
 def log(folder):
     return AuditLog(settings(folder).audit_log)
-
-
-@pytest.fixture(scope="module")
-def pcn_user(app):
-    return signed_in(app, "pcn", H["pcn"])
-
-
-@pytest.fixture(scope="module")
-def icb_user(app):
-    return signed_in(app, "icb", H["icb"])
 
 
 def is_html(answer) -> bool:

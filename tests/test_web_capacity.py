@@ -12,7 +12,7 @@ import pytest
 from api_support import hierarchy, settings
 from neighbourhood.capacity import examples_folder, read_scenario, replicate
 from neighbourhood.web import capacity as web_capacity
-from web_support import TestClient, error_links, parse, signed_in, site, table
+from web_support import TestClient, error_links, parse, site_fixtures, table
 
 H = hierarchy()
 SCENARIO = "ucr-two-hour"
@@ -20,19 +20,7 @@ RESULTS = "Results over the replications (95% confidence interval)"
 VALID = {"scenario": SCENARIO, "replications": "3", "seed": "1", "days": "2"}
 
 
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    return tmp_path_factory.mktemp("web-capacity")
-
-
-@pytest.fixture(scope="module")
-def app(folder):
-    return site(folder)
-
-
-@pytest.fixture(scope="module")
-def pcn_user(app):
-    return signed_in(app, "pcn", H["pcn"])
+folder, app, pcn_user, icb_user = site_fixtures("web-capacity")
 
 
 @pytest.fixture

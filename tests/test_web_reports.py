@@ -12,26 +12,14 @@ import pytest
 from api_support import hierarchy, store
 from neighbourhood.overview import pcn_summary
 from neighbourhood.store import connect
-from web_support import TestClient, external_references, parse, signed_in, site
+from web_support import TestClient, external_references, parse, site_fixtures
 
 H = hierarchy()
 MONTH = "2025-08"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    return site(tmp_path_factory.mktemp("web-reports"))
-
-
-@pytest.fixture(scope="module")
-def pcn_user(app):
-    return signed_in(app, "pcn", H["pcn"])
-
-
-@pytest.fixture(scope="module")
-def icb_user(app):
-    return signed_in(app, "icb", H["icb"])
+folder, app, pcn_user, icb_user = site_fixtures("web-reports")
 
 
 @pytest.fixture(scope="module")

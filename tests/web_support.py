@@ -18,9 +18,10 @@ with warnings.catch_warnings():  # Starlette 1.x prefers httpx2 for its test cli
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
+import pytest
 from fastapi import FastAPI
 
-from api_support import settings, store, token
+from api_support import hierarchy, settings, store, token
 from neighbourhood.access.ucr_kpis import kpis
 from neighbourhood.cohorts import CohortRun, run_library, shipped_library
 from neighbourhood.indicators import measure_year
@@ -46,6 +47,32 @@ def signed_in(app: FastAPI, role: str, org: str, **kwargs) -> TestClient:
                          follow_redirects=False)  # fmt: skip
     assert answer.status_code == 303, answer.text
     return client
+
+
+def site_fixtures(name: str) -> tuple:
+    """The module-scoped fixtures a dashboard test module shares, to bind to these names:
+    `folder, app, pcn_user, icb_user = site_fixtures("web-...")`: a temporary folder (named
+    `name`) holding the audit log, the site over it, and clients signed in as the hierarchy's
+    PCN and ICB users."""
+    org = hierarchy()
+
+    @pytest.fixture(scope="module")
+    def folder(tmp_path_factory):
+        return tmp_path_factory.mktemp(name)
+
+    @pytest.fixture(scope="module")
+    def app(folder):
+        return site(folder)
+
+    @pytest.fixture(scope="module")
+    def pcn_user(app):
+        return signed_in(app, "pcn", org["pcn"])
+
+    @pytest.fixture(scope="module")
+    def icb_user(app):
+        return signed_in(app, "icb", org["icb"])
+
+    return folder, app, pcn_user, icb_user
 
 
 # --- HTML ---------------------------------------------------------------------------------
@@ -178,7 +205,14 @@ def _query(sql: str, params: dict) -> list[tuple]:
         con.close()
 
 
-VALID = "(valid_from IS NULL OR valid_from <= $on) AND (valid_to IS NULL OR valid_to >= $on)"
+def _valid(alias: str = "") -> str:
+    """The membership (of the table aliased `alias`) holds on the date $on."""
+    t = f"{alias}." if alias else ""
+    return (f"({t}valid_from IS NULL OR {t}valid_from <= $on) "
+            f"AND ({t}valid_to IS NULL OR {t}valid_to >= $on)")  # fmt: skip
+
+
+VALID = _valid()
 
 
 @functools.cache
@@ -190,12 +224,10 @@ def practices_of(pcn: str) -> frozenset[str]:
 
 @functools.cache
 def pcns_of_icb(icb: str) -> frozenset[str]:
-    rows = _query("""SELECT p.child_code FROM org_memberships p JOIN org_memberships s
+    rows = _query(f"""SELECT p.child_code FROM org_memberships p JOIN org_memberships s
                       ON s.child_code = p.parent_code AND s.relationship = 'sub_icb_in_icb'
                       WHERE p.relationship = 'pcn_in_sub_icb' AND s.parent_code = $icb
-                      AND (p.valid_from IS NULL OR p.valid_from <= $on)
-                      AND (p.valid_to IS NULL OR p.valid_to >= $on)""",
-                  {"icb": icb, "on": on()})  # fmt: skip
+                      AND {_valid("p")}""", {"icb": icb, "on": on()})  # fmt: skip
     return frozenset(r[0] for r in rows)
 
 
@@ -216,12 +248,10 @@ def providers_of(teams: frozenset[str]) -> frozenset[str]:
 
 @functools.cache
 def pcns_served_by(provider: str) -> frozenset[str]:
-    rows = _query("""SELECT DISTINCT s.parent_code FROM org_memberships s JOIN org_memberships r
+    rows = _query(f"""SELECT DISTINCT s.parent_code FROM org_memberships s JOIN org_memberships r
                       ON r.child_code = s.child_code AND r.relationship = 'team_run_by_provider'
                       WHERE s.relationship = 'team_serves_pcn' AND r.parent_code = $provider
-                      AND (s.valid_from IS NULL OR s.valid_from <= $on)
-                      AND (s.valid_to IS NULL OR s.valid_to >= $on)""",
-                  {"provider": provider, "on": on()})  # fmt: skip
+                      AND {_valid("s")}""", {"provider": provider, "on": on()})  # fmt: skip
     return frozenset(r[0] for r in rows)
 
 

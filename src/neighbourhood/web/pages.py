@@ -16,6 +16,7 @@ from neighbourhood.alignment.geography import locate_care_homes, locate_practice
 from neighbourhood.api import scoped
 from neighbourhood.api.problems import Problem
 from neighbourhood.cohorts import shipped_library
+from neighbourhood.disclosure import SUPPRESSED
 from neighbourhood.footprints import check, members
 from neighbourhood.indicators import indicators_of, shipped_definitions
 from neighbourhood.months import MonthError, add_months, months, parse_month
@@ -210,8 +211,8 @@ def month_of(text: str) -> dt.date:
 def waits(request: Request, ctx: Viewer, org: OrgQuery = None) -> Response:
     place = place_of(ctx, org)
     rows = [r for r in scoped.waits(ctx) if r["provider_code"] in place.providers]
-    bands = [k for k in (rows[0] if rows else {}) if k not in (*scoped.WAITS_KEYS, "total",
-                                                                 "suppressed")]  # fmt: skip
+    bands = [k for k in (rows[0] if rows else {})
+             if k not in (*scoped.WAITS_KEYS, "total", SUPPRESSED)]  # fmt: skip
     charts = []
     for provider in place.providers:
         mine = [r for r in rows if r["provider_code"] == provider]

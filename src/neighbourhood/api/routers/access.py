@@ -15,7 +15,7 @@ from neighbourhood.api import scoped
 from neighbourhood.api.context import Ctx
 from neighbourhood.api.problems import Problem
 from neighbourhood.api.responses import FormatQuery, LimitQuery, OffsetQuery, document, page
-from neighbourhood.months import MonthError, parse_month
+from neighbourhood.months import MonthError, months, parse_month
 
 router = APIRouter(prefix="/v1/access", tags=["access standards"])
 
@@ -43,7 +43,7 @@ def ucr(
     last = _month(to) if to else first
     if last < first:
         raise Problem(422, "invalid-parameters", f"to {to} is before month {month}")
-    if (last.year - first.year) * 12 + last.month - first.month >= 36:
+    if len(months(first, last)) > 36:
         raise Problem(422, "invalid-parameters", "at most 36 months at a time")
     rows = scoped.ucr(ctx, first, last, tuple(level or LEVELS))
     return page(request, rows, fmt=fmt, limit=limit, offset=offset, name="ucr-kpis")

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from neighbourhood.cli.app import Settings
 from neighbourhood.cli.render import OutputFormat
 from neighbourhood.months import MonthError, parse_month
 
@@ -25,6 +26,12 @@ def parse_date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError as error:
         raise typer.BadParameter(f"{text!r} is not a real date: {error}") from None
+
+
+def fail(settings: Settings, message: str) -> typer.Exit:
+    """Print the error and give the Exit (status 2) for the command to raise."""
+    settings.errors.print(f"[red]error:[/red] {message}", soft_wrap=True)
+    return typer.Exit(2)
 
 
 def month_option(text: str, option: str = "--month") -> dt.date:

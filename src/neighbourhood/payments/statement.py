@@ -45,6 +45,7 @@ from typing import Any
 from neighbourhood.codelists import Codelist, CodingSystem, SNOMEDCTCode
 from neighbourhood.cohorts import Cohort, run_cohort, shipped_library
 from neighbourhood.cohorts.language import SeriesExpr, clinical_events, index_date
+from neighbourhood.financial_years import year_of
 from neighbourhood.indicators import IndicatorResult, list_sizes, measure_year
 from neighbourhood.indicators import Settings as IndicatorSettings
 from neighbourhood.indicators.definition import Indicator
@@ -254,8 +255,7 @@ class Statement:
 def statement_year(on: dt.date) -> str:
     """The financial year containing the date (2025-09-30: 2025-26), or the latest year with
     rates when the rates files stop before it."""
-    start = on.year if on.month >= 4 else on.year - 1
-    year = f"{start}-{(start + 1) % 100:02d}"
+    year = year_of(on)
     shipped = sorted(load_rates())
     return year if year in shipped or year < shipped[0] else shipped[-1]
 

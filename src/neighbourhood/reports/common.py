@@ -13,12 +13,6 @@ from neighbourhood.reports.model import Column
 Row = dict[str, Any]
 
 
-def year_of(day: dt.date) -> str:
-    """The financial year containing the date: 2025-09-30 is in 2025-26."""
-    start = day.year if day.month >= 4 else day.year - 1
-    return f"{start}-{(start + 1) % 100:02d}"
-
-
 def _text(value: Any) -> str | None:
     """A value for a text column: dates written out, booleans yes / no, empty text None."""
     if value is None or value == "":

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from neighbourhood.financial_years import year_of
 from neighbourhood.indicators import IndicatorResult, measure_year, shipped_definitions
 from neighbourhood.payments import IncompleteEntitlementWarning
-from neighbourhood.reports.common import Row, project, published, year_of
+from neighbourhood.reports.common import Row, project, published
 from neighbourhood.reports.model import Chart, Column, Section
 from neighbourhood.store.engines import Engine
 

@@ -7,11 +7,12 @@ import warnings
 from collections.abc import Sequence
 from decimal import Decimal
 
+from neighbourhood.financial_years import year_of
 from neighbourhood.payments import IncompleteEntitlementWarning
 from neighbourhood.payments.periods import financial_year
 from neighbourhood.payments.statement import SECTIONS as STATEMENT_SECTIONS
 from neighbourhood.payments.statement import Statement, statement, statement_year
-from neighbourhood.reports.common import Row, project, year_of
+from neighbourhood.reports.common import Row, project
 from neighbourhood.reports.model import Column, Section
 from neighbourhood.store.engines import Engine
 

@@ -29,7 +29,7 @@ from neighbourhood.capacity import (
 )
 from neighbourhood.capacity.distributions import Exponential, Lognormal
 from neighbourhood.cli.app import Settings, app
-from neighbourhood.cli.options import FormatOption
+from neighbourhood.cli.options import FormatOption, fail
 from neighbourhood.cli.render import OutputFormat, render_rows
 
 capacity_app = typer.Typer(
@@ -50,14 +50,9 @@ DaysOption = Annotated[
 ]
 
 
-def _fail(settings: Settings, message: str) -> typer.Exit:
-    settings.errors.print(f"[red]error:[/red] {message}")
-    return typer.Exit(2)
-
-
 def _scenario(settings: Settings, path: Path, days: int | None) -> Scenario:
     if not path.is_file():
-        raise _fail(settings, f"no scenario file {path}")
+        raise fail(settings, f"no scenario file {path}")
     try:
         scenario = read_scenario(path)
     except ScenarioError as error:
@@ -124,13 +119,13 @@ def simulate_command(
         if fmt is OutputFormat.table:
             settings.console.print(f"arrivals: {fitted.describe()}")
     elif any(x is not None for x in (team, provider, icb, cohort, cohort_patients)):
-        raise _fail(settings, "--team, --provider, --icb and --cohort need --from-history")
+        raise fail(settings, "--team, --provider, --icb and --cohort need --from-history")
     try:
         result = replicate(
             scenario, replications, np.random.default_rng(seed), keep=records is not None
         )
     except ValueError as error:
-        raise _fail(settings, str(error)) from error
+        raise fail(settings, str(error)) from error
     if records is not None:
         with records.open("w", newline="", encoding="utf-8") as handle:
             rows = result.records()
@@ -194,7 +189,7 @@ def staff_command(
         try:
             plot(plan, plot_path)
         except RuntimeError as error:
-            raise _fail(settings, str(error)) from error
+            raise fail(settings, str(error)) from error
     best = None if plan.best is None else dict(zip(plan.labels, plan.best, strict=True))
     curve = [{k: _number(v) for k, v in r.items()} for r in plan.rows()]
     if fmt is OutputFormat.json:
@@ -234,15 +229,15 @@ def _fit(
     """Arrivals fitted from the store given by --db (see `capacity.history`)."""
     chosen = [(lv, c) for lv, c in (("team", team), ("provider", provider), ("icb", icb)) if c]
     if len(chosen) > 1:
-        raise _fail(settings, "give one of --team, --provider and --icb")
+        raise fail(settings, "give one of --team, --provider and --icb")
     level, code = chosen[0] if chosen else (None, None)
     if cohort_patients is not None and cohort is None:
-        raise _fail(settings, "--cohort-patients needs --cohort")
+        raise fail(settings, "--cohort-patients needs --cohort")
     if cohort is not None and cohort not in history.COHORT_MEASURES:
         known = ", ".join(history.COHORT_MEASURES)
-        raise _fail(settings, f"no cohort measure {cohort!r}: use {known}")
+        raise fail(settings, f"no cohort measure {cohort!r}: use {known}")
     if not settings.db.exists():
-        raise _fail(settings, f"no store at {settings.db}")
+        raise fail(settings, f"no store at {settings.db}")
     from neighbourhood.store import connect
 
     con = connect(settings.db, read_only=True)
@@ -256,7 +251,7 @@ def _fit(
                 count = history.cohort_count(engine, measure, fitted.last_day, fitted.teams, con)
             fitted = fitted.scaled_to(measure.label, count, cohort_patients)
     except ValueError as error:
-        raise _fail(settings, str(error)) from error
+        raise fail(settings, str(error)) from error
     finally:
         con.close()
     return fitted
@@ -315,7 +310,7 @@ def waits_command(
     try:
         wl = waiting_list.WaitingList(demand, capacity, queue, target_wait, factor)
     except ValueError as error:
-        raise _fail(settings, str(error)) from error
+        raise fail(settings, str(error)) from error
     relief = wl.relief_capacity(time_to_target)
     extras = list(extra) if extra else [0.0, max(relief - capacity, 0.0)]
     results = waiting_list.clearing(
@@ -400,7 +395,7 @@ def intermediate_care_command(
             "intermediate care", tuple(pathways), days, warm_up_days
         )
     except ValueError as error:
-        raise _fail(settings, f"{error} (give --p1-per-day or --p2-per-day)") from error
+        raise fail(settings, f"{error} (give --p1-per-day or --p2-per-day)") from error
     extra = {k: v for k, v in (("P1", extra_p1), ("P2", extra_p2)) if v and k in
              {p.name for p in pathways}}  # fmt: skip
     result = intermediate_care.replicate(

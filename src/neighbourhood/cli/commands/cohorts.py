@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from neighbourhood.cli.app import Settings, app
-from neighbourhood.cli.options import FormatOption, parse_date, today
+from neighbourhood.cli.options import FormatOption, fail, parse_date, today
 from neighbourhood.cli.progress_bar import RichProgress
 from neighbourhood.cli.render import OutputFormat, render_rows
 from neighbourhood.cohorts import (
@@ -47,29 +47,24 @@ NameArgument = Annotated[
 ]
 
 
-def _fail(settings: Settings, message: str) -> typer.Exit:
-    settings.errors.print(f"[red]error:[/red] {message}")
-    return typer.Exit(2)
-
-
 def _library(settings: Settings) -> dict:
     try:
         return shipped_library()
     except DefinitionError as error:
-        raise _fail(settings, f"a shipped cohort definition is broken:\n{error}") from error
+        raise fail(settings, f"a shipped cohort definition is broken:\n{error}") from error
 
 
 def _engine(settings: Settings, engine: str) -> Engine:
     try:
         return open_engine(settings.target, engine)
     except EngineError as error:
-        raise _fail(settings, str(error)) from error
+        raise fail(settings, str(error)) from error
 
 
 def _cohort(settings: Settings, name: str):
     library = _library(settings)
     if name not in library:
-        raise _fail(settings, f"no cohort {name!r}; the library has: {', '.join(library)}")
+        raise fail(settings, f"no cohort {name!r}; the library has: {', '.join(library)}")
     return library[name]
 
 
@@ -125,7 +120,7 @@ def run_command(
             try:
                 result = run_cohort(opened, chosen, date, pcn=pcn.upper() if pcn else None)
             except (QueryError, EngineError) as error:
-                raise _fail(settings, str(error)) from error
+                raise fail(settings, str(error)) from error
             bars.step(step)
     rows: list[dict[str, Any]] = counts(result) if show_counts else result.records()
     what = "counts" if show_counts else "patients"
@@ -155,7 +150,7 @@ def explain_command(
         try:
             found = explain(opened, chosen, patient, date)
         except KeyError as error:
-            raise _fail(settings, str(error.args[0])) from error
+            raise fail(settings, str(error.args[0])) from error
     if fmt is OutputFormat.json:
         sys.stdout.write(json.dumps(found, indent=2, default=str) + "\n")
         return

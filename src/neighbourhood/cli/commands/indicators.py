@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from neighbourhood.cli.app import Settings, app
-from neighbourhood.cli.options import FormatOption, parse_date
+from neighbourhood.cli.options import FormatOption, fail, parse_date
 from neighbourhood.cli.progress_bar import RichProgress
 from neighbourhood.cli.render import OutputFormat, render_rows, render_sections
 from neighbourhood.cohorts import DefinitionError, QueryError
@@ -42,16 +42,11 @@ class Level(StrEnum):
     practice = "practice"
 
 
-def _fail(settings: Settings, message: str) -> typer.Exit:
-    settings.errors.print(f"[red]error:[/red] {message}")
-    return typer.Exit(2)
-
-
 def _definitions(settings: Settings) -> dict:
     try:
         return shipped_definitions()
     except DefinitionError as error:
-        raise _fail(settings, f"a shipped indicator definition is broken:\n{error}") from error
+        raise fail(settings, f"a shipped indicator definition is broken:\n{error}") from error
 
 
 def _of_year(settings: Settings, year: str) -> dict:
@@ -59,14 +54,14 @@ def _of_year(settings: Settings, year: str) -> dict:
     try:
         return indicators_of(year)
     except KeyError as error:
-        raise _fail(settings, str(error.args[0])) from error
+        raise fail(settings, str(error.args[0])) from error
 
 
 def _open(settings: Settings):
     try:
         return open_engine(settings.target)
     except EngineError as error:
-        raise _fail(settings, str(error)) from error
+        raise fail(settings, str(error)) from error
 
 
 def _warn(settings: Settings, warnings: list[str]) -> None:
@@ -136,7 +131,7 @@ def show_command(
     settings: Settings = ctx.obj
     chosen = _of_year(settings, year)
     if indicator not in chosen:
-        raise _fail(settings, f"no indicator {indicator!r} in {year}: {', '.join(chosen)}")
+        raise fail(settings, f"no indicator {indicator!r} in {year}: {', '.join(chosen)}")
     found = chosen[indicator]
     summary = found.summary() | {"description": found.description, "definition": found.path}
     if fmt is OutputFormat.json:
@@ -210,7 +205,7 @@ def run_command(
             average_pcn_list_size=average_list_size,
         )
     except ValueError as error:
-        raise _fail(settings, str(error)) from error
+        raise fail(settings, str(error)) from error
     engine = _open(settings)
     with engine, RichProgress(settings.errors) as bars:
         try:
@@ -219,9 +214,9 @@ def run_command(
                 pcn=pcn.upper() if pcn else None, progress=bars,
             )  # fmt: skip
         except KeyError as error:
-            raise _fail(settings, str(error.args[0])) from error
+            raise fail(settings, str(error.args[0])) from error
         except (QueryError, EngineError) as error:
-            raise _fail(settings, str(error)) from error
+            raise fail(settings, str(error)) from error
     _warn(settings, [w for r in results for w in r.warnings])
     records = [record for result in results for record in result.records]
     if publish:
@@ -252,7 +247,7 @@ def reconcile_command(
     try:
         found = read_published(published)
     except PublishedFileError as error:
-        raise _fail(settings, str(error)) from error
+        raise fail(settings, str(error)) from error
     engine = _open(settings)
     with engine, RichProgress(settings.errors) as bars:
         try:
@@ -261,7 +256,7 @@ def reconcile_command(
                 pcn=pcn.upper() if pcn else None, progress=bars,
             )  # fmt: skip
         except (QueryError, EngineError) as error:
-            raise _fail(settings, str(error)) from error
+            raise fail(settings, str(error)) from error
     _warn(settings, warnings)
     rejected = [r.summary() for r in found.rejected]
     if fmt is OutputFormat.json:

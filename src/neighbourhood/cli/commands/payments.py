@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from neighbourhood.cli.app import Settings, app
-from neighbourhood.cli.options import FormatOption, parse_date
+from neighbourhood.cli.options import FormatOption, fail, parse_date
 from neighbourhood.cli.render import OutputFormat, render_sections, render_statement
 from neighbourhood.indicators.definition import financial_year
 from neighbourhood.payments import (
@@ -55,20 +55,15 @@ AsPublishedOption = Annotated[
 ]
 
 
-def _fail(settings: Settings, message: str) -> typer.Exit:
-    settings.errors.print(f"[red]error:[/red] {message}", soft_wrap=True)
-    return typer.Exit(2)
-
-
 def _inputs(settings: Settings, path: Path, year: str) -> Inputs:
     if not path.is_file():
-        raise _fail(settings, f"no inputs file {path}")
+        raise fail(settings, f"no inputs file {path}")
     try:
         found = read_inputs(path)
     except InputFileError as error:
-        raise _fail(settings, str(error)) from error
+        raise fail(settings, str(error)) from error
     if found.year is not None and found.year != year:
-        raise _fail(settings, f"{path}: the inputs are for {found.year}, not {year}")
+        raise fail(settings, f"{path}: the inputs are for {found.year}, not {year}")
     return found
 
 
@@ -81,7 +76,7 @@ def _compute(settings: Settings, work: Callable[[], T]) -> T:
             found = work()
         except (ValueError, KeyError, RatesFileError) as error:
             message = error.args[0] if isinstance(error, KeyError) and error.args else error
-            raise _fail(settings, str(message)) from error
+            raise fail(settings, str(message)) from error
     for warning in caught:
         if issubclass(warning.category, IncompleteEntitlementWarning):
             settings.errors.print(f"[yellow]incomplete:[/yellow] {warning.message}",
@@ -130,7 +125,7 @@ def entitlements_command(
     settings: Settings = ctx.obj
     found = _inputs(settings, inputs, year)
     if not found.pcns:
-        raise _fail(settings, f"{inputs}: no pcns in the inputs")
+        raise fail(settings, f"{inputs}: no pcns in the inputs")
     when = parse_date(as_published) if as_published else None
     report = _compute(settings, lambda: entitlements(year, found.pcns, as_published=when))
     _report(settings, report, fmt)
@@ -152,11 +147,11 @@ def care_homes_command(
         try:
             homes = read_care_homes_csv(inputs)
         except InputFileError as error:
-            raise _fail(settings, str(error)) from error
+            raise fail(settings, str(error)) from error
     else:
         homes = _inputs(settings, inputs, year).care_homes
     if not homes:
-        raise _fail(settings, f"{inputs}: no care homes in the inputs")
+        raise fail(settings, f"{inputs}: no care homes in the inputs")
     when = parse_date(as_published) if as_published else None
     report = _compute(settings, lambda: care_home_premium(year, homes, as_published=when))
     _report(settings, report, fmt)
@@ -178,13 +173,13 @@ def arrs_command(
     settings: Settings = ctx.obj
     found = _inputs(settings, inputs, year)
     if found.arrs is None:
-        raise _fail(settings, f"{inputs}: no arrs section in the inputs")
+        raise fail(settings, f"{inputs}: no arrs section in the inputs")
     claims = found.arrs.claims
     if claims_csv is not None:
         try:
             claims = read_staff_claims_csv(claims_csv)
         except InputFileError as error:
-            raise _fail(settings, str(error)) from error
+            raise fail(settings, str(error)) from error
     arrs = found.arrs
     report = _compute(
         settings,
@@ -267,21 +262,21 @@ def statement_command(
     inputs) and the IIF, each line with its basis and evidence, or incomplete with why."""
     settings: Settings = ctx.obj
     if fmt is StatementFormat.xlsx and out is None:
-        raise _fail(settings, "--format xlsx writes a workbook: give --out FILE.xlsx")
+        raise fail(settings, "--format xlsx writes a workbook: give --out FILE.xlsx")
     try:
         year = financial_year(year)
     except KeyError as error:
-        raise _fail(settings, str(error.args[0])) from error
+        raise fail(settings, str(error.args[0])) from error
     given = _inputs(settings, inputs, year) if inputs is not None else None
     try:
         engine = open_engine(settings.target)
     except EngineError as error:
-        raise _fail(settings, str(error)) from error
+        raise fail(settings, str(error)) from error
     with engine:
         try:
             found = _compute(settings, lambda: statement(engine, year, pcn.upper(), inputs=given))
         except EngineError as error:
-            raise _fail(settings, str(error)) from error
+            raise fail(settings, str(error)) from error
     if fmt is StatementFormat.xlsx:
         found.write_xlsx(out)  # type: ignore[arg-type]
         settings.errors.print(f"wrote {out}")

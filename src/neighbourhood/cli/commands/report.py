@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from neighbourhood.cli.app import Settings, app
-from neighbourhood.cli.options import month_option
+from neighbourhood.cli.options import fail, month_option
 from neighbourhood.reports import (
     Report,
     ReportError,
@@ -65,11 +65,6 @@ PublishableOption = Annotated[
 ]
 
 
-def _fail(settings: Settings, message: str) -> typer.Exit:
-    settings.errors.print(f"[red]error:[/red] {message}", soft_wrap=True)
-    return typer.Exit(2)
-
-
 def _format(out: Path | None, fmt: ReportFormat | None) -> ReportFormat:
     if out is None:
         return fmt or ReportFormat.html
@@ -97,7 +92,7 @@ def _run(
         with opened(settings.db) as (con, engine):
             report = build(con, engine, code.upper(), first, publishable=publishable)
     except (FileNotFoundError, EngineError, ReportError) as error:
-        raise _fail(settings, str(error)) from error
+        raise fail(settings, str(error)) from error
     target = out or Path(f"{report.file_stem}.{chosen.value}")
     target.parent.mkdir(parents=True, exist_ok=True)
     if chosen is ReportFormat.html:
